@@ -1,0 +1,120 @@
+import { type Decoded, fail, ok } from './result';
+
+/**
+ * VStarCam CGI commands on DRW channel 0 (PROTOCOL.md §5): an 8-byte header of u16 LE fields
+ * `01 0a | code | body length | flag` then the body. Requests carry flag 0, responses flag 1.
+ */
+
+export const CGI_HEADER_LENGTH = 8;
+const CGI_MAGIC = 0x0a01;
+/** A response body larger than this is refused; snapshots are the largest thing a camera sends. */
+export const MAX_CGI_BODY = 0xffff;
+
+export interface CgiBlock {
+  readonly code: number;
+  readonly response: boolean;
+  readonly body: Buffer;
+}
+
+export interface CgiCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export function encodeCgiBlock(block: CgiBlock): Buffer {
+  const buf = Buffer.alloc(CGI_HEADER_LENGTH + block.body.length);
+  buf.writeUInt16LE(CGI_MAGIC, 0);
+  buf.writeUInt16LE(block.code & 0xffff, 2);
+  buf.writeUInt16LE(block.body.length & 0xffff, 4);
+  buf.writeUInt16LE(block.response ? 1 : 0, 6);
+  block.body.copy(buf, CGI_HEADER_LENGTH);
+  return buf;
+}
+
+/** `GET /name.cgi?k=v&...&loginuse=U&loginpas=P&user=U&pwd=P&`, the form the camera app sends. */
+export function buildCgiRequest(
+  cgi: string,
+  params: Readonly<Record<string, string>>,
+  credentials?: CgiCredentials,
+): Buffer {
+  const path = cgi.endsWith('.cgi') ? cgi : `${cgi}.cgi`;
+  const pairs = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}&`);
+  if (credentials) {
+    const user = encodeURIComponent(credentials.user);
+    const password = encodeURIComponent(credentials.password);
+    pairs.push(`loginuse=${user}&loginpas=${password}&user=${user}&pwd=${password}&`);
+  }
+  return encodeCgiBlock({ code: 0, response: false, body: Buffer.from(`GET /${path}?${pairs.join('')}`, 'latin1') });
+}
+
+/** Parses a request line back into the CGI name and its parameters (the emulator's side). */
+export function parseCgiRequest(body: Buffer): { cgi: string; params: Record<string, string> } | undefined {
+  const match = /^GET \/([A-Za-z0-9_]+)\.cgi\??(.*)$/s.exec(body.toString('latin1'));
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  for (const pair of (match[2] ?? '').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = safeDecode(eq === -1 ? pair : pair.slice(0, eq));
+    params[key] = safeDecode(eq === -1 ? '' : pair.slice(eq + 1));
+  }
+  return { cgi: match[1] ?? '', params };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Parses `var name=value;` lines (and the bare `result= 0;` some firmware writes) into an object.
+ * Quotes around values are removed. Keys that would touch Object's prototype are dropped.
+ */
+export function parseCgiVars(text: string): Record<string, string> {
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const raw of text.split(/\r?\n/)) {
+    const match = /^\s*(?:var\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*;?\s*$/.exec(raw);
+    if (!match) continue;
+    const [, key = '', value = ''] = match;
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    vars[key] = value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+  }
+  return { ...vars };
+}
+
+/**
+ * Reassembles CGI blocks from a channel-0 byte stream: several blocks may share one DRW and a
+ * long body continues in the following DRWs without a new header. Holds at most one block's
+ * bytes; a header with a bad magic means the stream is out of step, so the buffer is dropped.
+ */
+export class CgiReassembler {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Feeds one DRW's data in order; returns the blocks it completed, or an error for junk. */
+  push(data: Buffer): Decoded<CgiBlock[]> {
+    this.pending = this.pending.length === 0 ? data : Buffer.concat([this.pending, data]);
+    const blocks: CgiBlock[] = [];
+    while (this.pending.length >= CGI_HEADER_LENGTH) {
+      if (this.pending.readUInt16LE(0) !== CGI_MAGIC) {
+        this.pending = Buffer.alloc(0);
+        return fail('bad-magic', 'CGI block does not start with 01 0a');
+      }
+      const length = this.pending.readUInt16LE(4);
+      if (this.pending.length < CGI_HEADER_LENGTH + length) break;
+      blocks.push({
+        code: this.pending.readUInt16LE(2),
+        response: this.pending.readUInt16LE(6) !== 0,
+        body: Buffer.from(this.pending.subarray(CGI_HEADER_LENGTH, CGI_HEADER_LENGTH + length)),
+      });
+      this.pending = this.pending.subarray(CGI_HEADER_LENGTH + length);
+    }
+    return ok(blocks);
+  }
+
+  get bufferedBytes(): number {
+    return this.pending.length;
+  }
+}

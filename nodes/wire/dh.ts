@@ -1,0 +1,125 @@
+import { type Decoded, fail, ok } from './result';
+import { readField, writeField } from './text';
+
+/** VStarCam "DH" discovery (PROTOCOL.md §2): a 4-byte probe to UDP 8600, a 524-byte reply. */
+
+export const DH_PROBE: Buffer = Buffer.from([0x44, 0x48, 0x01, 0x01]);
+const REPLY_MAGIC = Buffer.from([0x44, 0x48, 0x01, 0x08]);
+export const DH_REPLY_LENGTH = 524;
+
+/** Byte offsets of the reply's fields; every length is the field's full width. */
+const F = {
+  ip: [0x004, 16],
+  netmask: [0x014, 16],
+  gateway: [0x024, 16],
+  dns1: [0x034, 16],
+  dns2: [0x044, 16],
+  mac: [0x054, 6],
+  httpPort: [0x05a, 2],
+  uid: [0x05c, 32],
+  name: [0x07c, 80],
+  firmware: [0x0cc, 16],
+  appVersion: [0x0dc, 16],
+  dhcp: [0x12d, 1],
+  ddnsServer: [0x144, 64],
+  ddnsName: [0x184, 64],
+  ddnsUser: [0x1c4, 32],
+  ddnsPassword: [0x1e4, 32],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** The reply's core fields end with the UID; everything after is optional on short replies. */
+const CORE_LENGTH = F.uid[0] + F.uid[1];
+
+export interface Ddns {
+  readonly server: string;
+  readonly name: string;
+  readonly user: string;
+  /** A secret the camera broadcasts in clear; consumers drop it unless the user opts in. */
+  readonly password: string;
+}
+
+/** Everything a DH reply says about a camera. */
+export interface DhRecord {
+  readonly uid: string;
+  readonly ip: string;
+  readonly netmask: string;
+  readonly gateway: string;
+  readonly dns: readonly [string, string];
+  readonly mac: string;
+  readonly httpPort: number;
+  readonly name: string;
+  readonly firmware: string;
+  readonly appVersion: string;
+  readonly dhcp: boolean;
+  readonly ddns: Ddns;
+}
+
+export function isDhProbe(buf: Buffer): boolean {
+  return buf.length >= DH_PROBE.length && buf.subarray(0, DH_PROBE.length).equals(DH_PROBE);
+}
+
+export function formatMac(bytes: Buffer): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
+
+/** Parses `AA:BB:CC:DD:EE:FF` (also `-` separated or bare hex); undefined if malformed. */
+export function parseMac(text: string): Buffer | undefined {
+  const hex = text.replace(/[:-]/g, '');
+  return /^[0-9a-fA-F]{12}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
+/** Parses a DH reply. Never throws: short, foreign or garbage datagrams come back as errors. */
+export function parseDhReply(buf: Buffer): Decoded<DhRecord> {
+  if (buf.length < REPLY_MAGIC.length || !buf.subarray(0, REPLY_MAGIC.length).equals(REPLY_MAGIC)) {
+    return fail('bad-magic', 'not a DH reply (magic 44 48 01 08)');
+  }
+  if (buf.length < CORE_LENGTH) return fail('too-short', `DH reply of ${buf.length} bytes, core needs ${CORE_LENGTH}`);
+  const text = (field: readonly [number, number], encoding: 'ascii' | 'utf8' = 'ascii'): string =>
+    readField(buf, field[0], field[1], encoding);
+  const uid = text(F.uid);
+  if (uid.length === 0) return fail('bad-field', 'DH reply carries no UID');
+  return ok({
+    uid,
+    ip: text(F.ip),
+    netmask: text(F.netmask),
+    gateway: text(F.gateway),
+    dns: [text(F.dns1), text(F.dns2)],
+    mac: formatMac(buf.subarray(F.mac[0], F.mac[0] + F.mac[1])),
+    httpPort: buf.readUInt16LE(F.httpPort[0]),
+    name: text(F.name, 'utf8'),
+    firmware: text(F.firmware),
+    appVersion: text(F.appVersion),
+    dhcp: buf.length > F.dhcp[0] && buf[F.dhcp[0]] === 1,
+    ddns: {
+      server: text(F.ddnsServer),
+      name: text(F.ddnsName),
+      user: text(F.ddnsUser),
+      password: text(F.ddnsPassword),
+    },
+  });
+}
+
+/** Builds a full 524-byte reply, as the emulator sends it. Over-long strings are truncated to their field. */
+export function buildDhReply(record: DhRecord): Buffer {
+  const buf = Buffer.alloc(DH_REPLY_LENGTH);
+  REPLY_MAGIC.copy(buf, 0);
+  const put = (field: readonly [number, number], value: string, encoding: 'ascii' | 'utf8' = 'ascii'): void =>
+    writeField(buf, field[0], field[1], value, encoding);
+  put(F.ip, record.ip);
+  put(F.netmask, record.netmask);
+  put(F.gateway, record.gateway);
+  put(F.dns1, record.dns[0]);
+  put(F.dns2, record.dns[1]);
+  (parseMac(record.mac) ?? Buffer.alloc(6)).copy(buf, F.mac[0]);
+  buf.writeUInt16LE(record.httpPort & 0xffff, F.httpPort[0]);
+  put(F.uid, record.uid);
+  put(F.name, record.name, 'utf8');
+  put(F.firmware, record.firmware);
+  put(F.appVersion, record.appVersion);
+  buf[F.dhcp[0]] = record.dhcp ? 1 : 0;
+  put(F.ddnsServer, record.ddns.server);
+  put(F.ddnsName, record.ddns.name);
+  put(F.ddnsUser, record.ddns.user);
+  put(F.ddnsPassword, record.ddns.password);
+  return buf;
+}
