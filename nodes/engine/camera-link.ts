@@ -1,0 +1,367 @@
+import { EventEmitter } from 'node:events';
+import { type Address } from '../wire/address';
+import { didToUid, formatDid } from '../wire/did';
+import { CgiReassembler, buildCgiRequest, parseCgiVars, type CgiCredentials } from '../wire/cgi';
+import { reconnectDelayMs } from '../session/backoff';
+import { type HeartbeatConfig, type HeartbeatEvent, HeartbeatMonitor } from '../session/heartbeat-monitor';
+import { type DisconnectReason, Session, type SessionAction, type SessionConfig, type Step } from '../session/session';
+import { type CameraSpec, describeSpec } from './camera-spec';
+
+/**
+ * One camera's session as the nodes see it: it outlives the state machine of any single
+ * attempt, reconnects with backoff, carries the heartbeat monitors of that camera, and is
+ * shared (reference-counted) by every node that names the same camera on one network.
+ */
+export type LinkState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
+
+export interface LinkConnected {
+  readonly uid: string;
+  readonly did: string;
+  readonly peer: Address;
+  readonly handshakeMs: number;
+  readonly encryption: string;
+  readonly attempt: number;
+}
+
+export interface LinkEvents {
+  state: [LinkState];
+  connecting: [{ attempt: number }];
+  connected: [LinkConnected];
+  disconnected: [{ reason: DisconnectReason; detail?: string; uid?: string }];
+  'handshake-failed': [{ reason: string; attempt: number; retryInMs?: number }];
+  rtt: [number];
+  data: [{ channel: number; data: Buffer }];
+  'foreign-claim': [{ from: Address; uid: string }];
+}
+
+/** What a link needs from its endpoint: a socket to send on, a clock, a timer, routing. */
+export interface LinkHost {
+  now(): number;
+  send(data: Buffer, to: Address): void;
+  schedule(link: CameraLink, atMs: number | undefined): void;
+  /** Like schedule, but only ever moves the wakeup earlier: cheap to call on every datagram. */
+  wakeBy(link: CameraLink, atMs: number | undefined): void;
+  sessionConfig(spec: CameraSpec): SessionConfig | undefined;
+  /** The session's peer or its searching flag changed: the endpoint re-routes datagrams. */
+  routeChanged(link: CameraLink, previousPeer: Address | undefined): void;
+  canStart(): boolean;
+}
+
+export interface LinkOptions {
+  readonly reconnect: boolean;
+}
+
+export class HeartbeatHandle extends EventEmitter<{ [K in HeartbeatEvent['type']]: [HeartbeatEvent] }> {
+  constructor(
+    readonly monitor: HeartbeatMonitor,
+    readonly stop: () => void,
+  ) {
+    super();
+  }
+}
+
+interface PendingCgi {
+  readonly resolve: (vars: Record<string, string>) => void;
+  readonly reject: (error: Error) => void;
+  readonly deadline: number;
+}
+
+/** CGI requests waiting for an answer per camera; more are refused. */
+export const MAX_PENDING_CGI = 16;
+
+export class CameraLink extends EventEmitter<LinkEvents> {
+  private session: Session | undefined;
+  private stateValue: LinkState = 'idle';
+  private attempt = 0;
+  private failures = 0;
+  private retryAt: number | undefined;
+  private users = 0;
+  private reconnect: boolean;
+  private readonly heartbeats = new Set<HeartbeatHandle>();
+  private readonly cgiQueue: PendingCgi[] = [];
+  private reassembler = new CgiReassembler();
+  private lastConnected: LinkConnected | undefined;
+  private routedPeer: Address | undefined;
+  private routedSearching = false;
+
+  constructor(
+    readonly spec: CameraSpec,
+    private readonly host: LinkHost,
+    options: LinkOptions,
+  ) {
+    super();
+    this.reconnect = options.reconnect;
+  }
+
+  get state(): LinkState {
+    return this.stateValue;
+  }
+
+  get connected(): LinkConnected | undefined {
+    return this.stateValue === 'connected' ? this.lastConnected : undefined;
+  }
+
+  get peer(): Address | undefined {
+    return this.session?.peer;
+  }
+
+  get handshaking(): boolean {
+    return this.session?.state === 'searching';
+  }
+
+  get description(): string {
+    return describeSpec(this.spec);
+  }
+
+  get sessionStats(): Session['stats'] | undefined {
+    return this.session?.stats;
+  }
+
+  /** @internal reference counting by the endpoint */
+  retain(options: LinkOptions): void {
+    this.users++;
+    if (options.reconnect) this.reconnect = true;
+  }
+
+  /** @internal returns true when the last user let go */
+  releaseOne(): boolean {
+    this.users = Math.max(0, this.users - 1);
+    return this.users === 0;
+  }
+
+  /** Starts a session now (again), resetting the backoff. */
+  connect(): void {
+    if (this.stateValue === 'connecting' || this.stateValue === 'connected') return;
+    this.failures = 0;
+    this.startAttempt();
+  }
+
+  /** Closes the session and stops reconnecting until `connect()`. */
+  disconnect(): void {
+    this.retryAt = undefined;
+    this.endSession();
+    this.setState('stopped');
+    this.host.schedule(this, this.nextWakeMs());
+  }
+
+  /** @internal the endpoint came up (again): resume what was wanted. */
+  resume(): void {
+    if (this.stateValue === 'waiting' || this.stateValue === 'connecting') {
+      this.retryAt = undefined;
+      this.startAttempt();
+    }
+  }
+
+  /** @internal the endpoint is closing or lost its socket. */
+  halt(): void {
+    this.endSession();
+    this.retryAt = undefined;
+    for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error('network closed'));
+    this.setState('stopped');
+  }
+
+  startHeartbeat(config: HeartbeatConfig): HeartbeatHandle {
+    const handle: HeartbeatHandle = new HeartbeatHandle(new HeartbeatMonitor(config, this.host.now()), () => {
+      this.heartbeats.delete(handle);
+      this.host.schedule(this, this.nextWakeMs());
+    });
+    this.heartbeats.add(handle);
+    this.host.schedule(this, this.nextWakeMs());
+    return handle;
+  }
+
+  /** Sends a CGI command on channel 0 and resolves with its `var a=b;` answer. */
+  cgi(
+    name: string,
+    params: Readonly<Record<string, string>>,
+    credentials: CgiCredentials | undefined,
+    timeoutMs: number,
+  ): Promise<Record<string, string>> {
+    return new Promise((resolve, reject) => {
+      const session = this.session;
+      if (!session || this.stateValue !== 'connected') return reject(new Error('not connected'));
+      if (this.cgiQueue.length >= MAX_PENDING_CGI) return reject(new Error('too many CGI requests waiting'));
+      const now = this.host.now();
+      const actions = session.sendData(0, buildCgiRequest(name, params, credentials), now);
+      if (!actions) return reject(new Error('command channel is full'));
+      this.cgiQueue.push({ resolve, reject, deadline: now + timeoutMs });
+      this.apply(actions);
+    });
+  }
+
+  /** @internal a datagram the endpoint routed here */
+  receive(data: Buffer, from: Address): Step {
+    const session = this.session;
+    if (!session) return { accepted: false, actions: [] };
+    const step = session.receive(data, from, this.host.now());
+    this.apply(step.actions);
+    this.syncRoute();
+    if (step.actions.length > 0) this.host.wakeBy(this, this.nextWakeMs());
+    return step;
+  }
+
+  /** @internal the scheduler's call */
+  wake(nowMs: number): void {
+    if (this.retryAt !== undefined && nowMs >= this.retryAt) {
+      this.retryAt = undefined;
+      this.startAttempt();
+    }
+    if (this.session) this.apply(this.session.tick(nowMs));
+    this.expireCgi(nowMs);
+    for (const handle of [...this.heartbeats]) {
+      const { probe, events } = handle.monitor.tick(
+        nowMs,
+        this.session?.lastHeardMs ?? 0,
+        this.stateValue === 'connected',
+      );
+      if (probe && this.session) this.apply(this.session.probe(nowMs));
+      for (const event of events) handle.emit(event.type, event);
+    }
+    this.syncRoute();
+    this.host.schedule(this, this.nextWakeMs());
+  }
+
+  nextWakeMs(): number | undefined {
+    let wake = this.session?.nextWakeMs();
+    const consider = (at: number | undefined): void => {
+      if (at !== undefined && (wake === undefined || at < wake)) wake = at;
+    };
+    consider(this.retryAt);
+    for (const handle of this.heartbeats) consider(handle.monitor.nextWakeMs());
+    for (const pending of this.cgiQueue) consider(pending.deadline);
+    return wake;
+  }
+
+  private startAttempt(): void {
+    if (!this.host.canStart()) {
+      this.setState('waiting');
+      return;
+    }
+    this.endSession();
+    const config = this.host.sessionConfig(this.spec);
+    if (!config) {
+      this.setState('waiting');
+      return;
+    }
+    this.attempt++;
+    this.session = new Session(config);
+    this.reassembler = new CgiReassembler();
+    this.setState('connecting');
+    this.emit('connecting', { attempt: this.attempt });
+    this.apply(this.session.start(this.host.now()));
+    this.syncRoute();
+    this.host.schedule(this, this.nextWakeMs());
+  }
+
+  private endSession(): void {
+    const session = this.session;
+    if (!session) return;
+    this.apply(session.close());
+    this.session = undefined;
+    this.syncRoute();
+  }
+
+  private syncRoute(): void {
+    const peer = this.session?.peer;
+    const searching = this.session?.state === 'searching';
+    if (peer === this.routedPeer && searching === this.routedSearching) return;
+    const previous = this.routedPeer;
+    this.routedPeer = peer;
+    this.routedSearching = searching;
+    this.host.routeChanged(this, previous);
+  }
+
+  private apply(actions: readonly SessionAction[]): void {
+    for (const action of actions) {
+      if (action.kind === 'send') this.host.send(action.data, action.to);
+      else this.onSessionEvent(action.event);
+    }
+  }
+
+  private onSessionEvent(event: Extract<SessionAction, { kind: 'event' }>['event']): void {
+    switch (event.type) {
+      case 'connected':
+        this.failures = 0;
+        this.lastConnected = {
+          uid: event.uid,
+          did: formatDid(event.did),
+          peer: event.peer,
+          handshakeMs: event.handshakeMs,
+          encryption: event.encryption,
+          attempt: this.attempt,
+        };
+        this.setState('connected');
+        this.emit('connected', this.lastConnected);
+        return;
+      case 'disconnected': {
+        for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error(`disconnected (${event.reason})`));
+        const uid = this.lastConnected?.uid;
+        const detail = event.detail;
+        this.emit('disconnected', {
+          reason: event.reason,
+          ...(detail === undefined ? {} : { detail }),
+          ...(uid ? { uid } : {}),
+        });
+        this.afterSessionEnded(event.reason !== 'closed');
+        return;
+      }
+      case 'handshake-failed':
+        this.failures++;
+        this.afterSessionEnded(true, event.reason);
+        return;
+      case 'rtt':
+        this.emit('rtt', event.rttMs);
+        for (const handle of this.heartbeats) handle.monitor.recordRtt(event.rttMs);
+        return;
+      case 'data':
+        this.emit('data', { channel: event.channel, data: event.data });
+        if (event.channel === 0) this.onCommandData(event.data);
+        return;
+      case 'foreign-claim':
+        this.emit('foreign-claim', { from: event.from, uid: didToUid(event.did) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Decides between reconnecting later and stopping, once a session (or attempt) is over. */
+  private afterSessionEnded(mayRetry: boolean, handshakeReason?: string): void {
+    if (this.session?.state === 'closed') {
+      this.session = undefined;
+      this.syncRoute();
+    }
+    if (mayRetry && this.reconnect) {
+      const delay = reconnectDelayMs(this.failures);
+      this.retryAt = this.host.now() + delay;
+      this.setState('waiting');
+      if (handshakeReason)
+        this.emit('handshake-failed', { reason: handshakeReason, attempt: this.attempt, retryInMs: delay });
+    } else {
+      this.setState(this.stateValue === 'stopped' ? 'stopped' : 'idle');
+      if (handshakeReason) this.emit('handshake-failed', { reason: handshakeReason, attempt: this.attempt });
+    }
+  }
+
+  private onCommandData(data: Buffer): void {
+    const blocks = this.reassembler.push(data);
+    if (!blocks.ok) return;
+    for (const block of blocks.value) {
+      if (!block.response) continue;
+      const pending = this.cgiQueue.shift();
+      pending?.resolve(parseCgiVars(block.body.toString('utf8')));
+    }
+  }
+
+  private expireCgi(nowMs: number): void {
+    while (this.cgiQueue.length > 0 && (this.cgiQueue[0]?.deadline ?? Infinity) <= nowMs) {
+      this.cgiQueue.shift()?.reject(new Error('CGI request timed out'));
+    }
+  }
+
+  private setState(state: LinkState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+}

@@ -1,0 +1,10 @@
+export { Endpoint, DEFAULT_ENDPOINT_OPTIONS } from './endpoint';
+export type { EndpointOptions, EndpointState, EndpointStats, ScanResult, EndpointEvents } from './endpoint';
+export { CameraLink, HeartbeatHandle, MAX_PENDING_CGI } from './camera-link';
+export type { LinkState, LinkConnected, LinkEvents, LinkOptions } from './camera-link';
+export { parseCameraSpec, specKey, describeSpec } from './camera-spec';
+export type { CameraSpec } from './camera-spec';
+export { toCameraRecord } from './camera-record';
+export type { CameraRecord } from './camera-record';
+export type { CameraSighting } from './discovery-table';
+export { KNOWN_PASSPHRASES } from '../wire/cipher';
