@@ -59,8 +59,12 @@ export class DrwSender {
     return this.fillWindow(nowMs);
   }
 
-  /** Retransmits what is due; what ran out of tries is dropped and reported in `gaveUp`. */
-  tick(nowMs: number): { resend: OutgoingDrw[]; gaveUp: number[] } {
+  /**
+   * Retransmits what is due; what ran out of tries is dropped and reported in `gaveUp`. `resend`
+   * also carries queued DRWs sent for the first time into slots the given-up ones freed; the
+   * first `retransmitted` entries are the true retransmissions.
+   */
+  tick(nowMs: number): { resend: OutgoingDrw[]; gaveUp: number[]; retransmitted: number } {
     const resend: OutgoingDrw[] = [];
     const gaveUp: number[] = [];
     for (const [index, entry] of this.inFlight) {
@@ -74,8 +78,9 @@ export class DrwSender {
       entry.sentAt = nowMs;
       resend.push({ index, data: entry.data });
     }
+    const retransmitted = resend.length;
     if (gaveUp.length > 0) resend.push(...this.fillWindow(nowMs));
-    return { resend, gaveUp };
+    return { resend, gaveUp, retransmitted };
   }
 
   nextWakeMs(): number | undefined {

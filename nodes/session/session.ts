@@ -1,6 +1,6 @@
 import { type Address, sameAddress } from '../wire/address';
 import { type CipherKey } from '../wire/cipher';
-import { type Did, didToUid, sameDid } from '../wire/did';
+import { type Did, didToUid, normalizeUid, sameDid } from '../wire/did';
 import { type PpppMessage, decodePppp, encodePppp } from '../wire/pppp';
 import { DrwReceiver } from './drw-receiver';
 import { DEFAULT_DRW_SENDER_LIMITS, DrwSender, type DrwSenderLimits } from './drw-sender';
@@ -27,7 +27,10 @@ export type DisconnectReason = 'timeout' | 'closed-by-camera' | 'closed' | 'erro
 export interface SessionConfig {
   /** Where LAN_SEARCH goes: broadcast addresses and/or the camera's IP, at the search port. */
   readonly searchTargets: readonly Address[];
-  /** Accept only this camera (dash-less UID); undefined takes the first camera that answers. */
+  /**
+   * Accept only this camera; undefined takes the first camera that answers. Dash-less UID, though
+   * the dashed and lower-case spellings match too.
+   */
   readonly uid?: string;
   /** Accept handshake packets only from this IP, when the user named the camera by IP or discovery vouched for it. */
   readonly pinnedIp?: string;
@@ -116,6 +119,7 @@ export class Session {
   private punch: Buffer | undefined;
   private lastHeardAt = 0;
   private probeSentAt: number | undefined;
+  private readonly wantedUid: string | undefined;
   private readonly senders = new Map<number, DrwSender>();
   private readonly receivers = new Map<number, DrwReceiver>();
   readonly stats: SessionStats = {
@@ -132,6 +136,7 @@ export class Session {
 
   constructor(readonly config: SessionConfig) {
     this.cipher = initialCipher(config.encryption);
+    this.wantedUid = config.uid === undefined ? undefined : (normalizeUid(config.uid) ?? config.uid);
   }
 
   get state(): SessionState {
@@ -173,7 +178,7 @@ export class Session {
       return { accepted: fromPeer, actions: [] };
     }
     const message = decoded.value;
-    if (this.peerValue === undefined) return this.whileSearching(message, opened.cipher, from, nowMs);
+    if (this.peerValue === undefined) return this.whileSearching(message, opened, from, nowMs);
     this.stats.received++;
     this.lastHeardAt = nowMs;
     return { accepted: true, actions: this.fromPeer(message, nowMs) };
@@ -208,7 +213,8 @@ export class Session {
 
   /** Queues data on a DRW channel. Returns undefined when the channel's queue is full. */
   sendData(channel: number, data: Buffer, nowMs: number): SessionAction[] | undefined {
-    if (this.stateValue !== 'connected' || channel < 0 || channel > MAX_CHANNEL) return undefined;
+    if (this.stateValue !== 'connected' || !Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL)
+      return undefined;
     const out = this.sender(channel).enqueue(data, nowMs);
     return out?.map((drw) => this.sendDrw(channel, drw.index, drw.data));
   }
@@ -253,9 +259,14 @@ export class Session {
     return actions;
   }
 
-  private whileSearching(message: PpppMessage, cipher: CipherKey | null, from: Address, nowMs: number): Step {
+  private whileSearching(
+    message: PpppMessage,
+    opened: { plain: Buffer; cipher: CipherKey | null },
+    from: Address,
+    nowMs: number,
+  ): Step {
     if (message.kind !== 'punch') return { accepted: false, actions: [] };
-    if (this.config.uid !== undefined && didToUid(message.did) !== this.config.uid)
+    if (this.wantedUid !== undefined && didToUid(message.did) !== this.wantedUid)
       return { accepted: false, actions: [] };
     if (this.config.pinnedIp !== undefined && from.address !== this.config.pinnedIp) {
       this.stats.foreign++;
@@ -266,11 +277,13 @@ export class Session {
     }
     this.peerValue = from;
     this.didValue = message.did;
-    this.cipher = cipher;
+    this.cipher = opened.cipher;
     this.stateValue = 'punching';
     this.lastHeardAt = nowMs;
     this.stats.received++;
-    this.punch = encodePppp(message);
+    // Echo the camera's PUNCH unchanged (PROTOCOL.md §4), padding and all: re-encoding the
+    // decoded DID would drop bytes after a field's NUL and anything past the declared length.
+    this.punch = Buffer.from(opened.plain);
     this.nextPunchAt = nowMs + this.config.punchIntervalMs;
     return {
       accepted: true,
@@ -357,8 +370,8 @@ export class Session {
     if (probeOverdue) this.probeSentAt = undefined;
     if (nowMs - this.lastHeardAt >= this.config.keepaliveIdleMs) actions.push(...this.probe(nowMs));
     for (const [channel, sender] of this.senders) {
-      const { resend, gaveUp } = sender.tick(nowMs);
-      this.stats.retransmits += resend.length;
+      const { resend, gaveUp, retransmitted } = sender.tick(nowMs);
+      this.stats.retransmits += retransmitted;
       for (const drw of resend) actions.push(this.sendDrw(channel, drw.index, drw.data));
       for (const index of gaveUp) actions.push({ kind: 'event', event: { type: 'drw-failed', channel, index } });
     }
