@@ -7,6 +7,8 @@ import { type Decoded, fail, ok } from './result';
 
 export const CGI_HEADER_LENGTH = 8;
 const CGI_MAGIC = 0x0a01;
+/** The flag field of a response: bytes `00 01`, i.e. 0x0100 read as u16 LE. */
+const RESPONSE_FLAG = 0x0100;
 /** A response body larger than this is refused; snapshots are the largest thing a camera sends. */
 export const MAX_CGI_BODY = 0xffff;
 
@@ -26,7 +28,8 @@ export function encodeCgiBlock(block: CgiBlock): Buffer {
   buf.writeUInt16LE(CGI_MAGIC, 0);
   buf.writeUInt16LE(block.code & 0xffff, 2);
   buf.writeUInt16LE(block.body.length & 0xffff, 4);
-  buf.writeUInt16LE(block.response ? 1 : 0, 6);
+  // Real cameras write the response flag as the bytes `00 01` (PROTOCOL.md §5 capture).
+  buf.writeUInt16LE(block.response ? RESPONSE_FLAG : 0, 6);
   block.body.copy(buf, CGI_HEADER_LENGTH);
   return buf;
 }
@@ -38,27 +41,35 @@ export function buildCgiRequest(
   credentials?: CgiCredentials,
 ): Buffer {
   const path = cgi.endsWith('.cgi') ? cgi : `${cgi}.cgi`;
-  const pairs = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}&`);
+  const pairs = Object.entries(params).map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}&`);
   if (credentials) {
-    const user = encodeURIComponent(credentials.user);
-    const password = encodeURIComponent(credentials.password);
+    const user = uriEncode(credentials.user);
+    const password = uriEncode(credentials.password);
     pairs.push(`loginuse=${user}&loginpas=${password}&user=${user}&pwd=${password}&`);
   }
   return encodeCgiBlock({ code: 0, response: false, body: Buffer.from(`GET /${path}?${pairs.join('')}`, 'latin1') });
 }
 
+/** `encodeURIComponent`, except that a lone surrogate becomes U+FFFD instead of throwing URIError. */
+function uriEncode(text: string): string {
+  return encodeURIComponent(text.replace(LONE_SURROGATE, '\ufffd'));
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /** Parses a request line back into the CGI name and its parameters (the emulator's side). */
 export function parseCgiRequest(body: Buffer): { cgi: string; params: Record<string, string> } | undefined {
   const match = /^GET \/([A-Za-z0-9_]+)\.cgi\??(.*)$/s.exec(body.toString('latin1'));
   if (!match) return undefined;
-  const params: Record<string, string> = {};
+  // A null-prototype accumulator, so a `__proto__` key is kept as data instead of being swallowed
+  // by Object.prototype's setter; the spread copies it back as an ordinary own property.
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of (match[2] ?? '').split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     const key = safeDecode(eq === -1 ? pair : pair.slice(0, eq));
     params[key] = safeDecode(eq === -1 ? '' : pair.slice(eq + 1));
   }
-  return { cgi: match[1] ?? '', params };
+  return { cgi: match[1] ?? '', params: { ...params } };
 }
 
 function safeDecode(text: string): string {
@@ -72,18 +83,30 @@ function safeDecode(text: string): string {
 /**
  * Parses `var name=value;` lines (and the bare `result= 0;` some firmware writes) into an object.
  * Quotes around values are removed. Keys that would touch Object's prototype are dropped.
+ *
+ * Equivalent to matching each line against `^\s*(?:var\s+)?(NAME)\s*=\s*(.*?)\s*;?\s*$`, but
+ * written without that regex: its `\s*;?\s*` tail backtracks in cubic time, so a response line of a
+ * few thousand spaces around a `;` (which any host on the LAN can forge) froze the process.
  */
 export function parseCgiVars(text: string): Record<string, string> {
   const vars: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const raw of text.split(/\r?\n/)) {
-    const match = /^\s*(?:var\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*;?\s*$/.exec(raw);
-    if (!match) continue;
-    const [, key = '', value = ''] = match;
+    const line = raw.trim();
+    const head = CGI_VAR_HEAD.exec(line);
+    if (!head) continue;
+    const [whole, key = ''] = head;
+    let value = line.slice(whole.length).trim();
+    if (value.endsWith(';')) value = value.slice(0, -1).trimEnd();
+    // The regex form's `.` matched no line terminator inside the value.
+    if (LINE_TERMINATOR.test(value)) continue;
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     vars[key] = value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
   }
   return { ...vars };
 }
+/** Anchored, and every repetition is followed by a character it cannot match: linear time. */
+const CGI_VAR_HEAD = /^(?:var\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
+const LINE_TERMINATOR = /[\r\n\u2028\u2029]/;
 
 /**
  * Reassembles CGI blocks from a channel-0 byte stream: several blocks may share one DRW and a

@@ -54,6 +54,7 @@ export function encodeDid(did: Did, target: Buffer = Buffer.alloc(DID_WIRE_LENGT
 }
 
 export function decodeDid(buf: Buffer, offset = 0): Decoded<Did> {
+  if (!Number.isSafeInteger(offset) || offset < 0) return fail('bad-field', `bad DID offset ${offset}`);
   if (buf.length < offset + DID_WIRE_LENGTH) return fail('too-short', `DID needs ${DID_WIRE_LENGTH} bytes`);
   return ok({
     prefix: readField(buf, offset, TEXT_FIELD_LENGTH),
