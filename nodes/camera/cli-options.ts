@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { MAX_CAMERAS } from './defaults';
+import { addressRange, isLoopbackIpv4, parseIpv4 } from './ipv4';
+
+export interface SimOptions {
+  readonly count: number;
+  readonly address: string;
+  readonly dhPort: number;
+  readonly searchPort: number;
+  readonly passphrase: string | undefined;
+  /** Seconds between reboots of the first camera; 0 = never. */
+  readonly rebootEverySec: number;
+  readonly broadcast: string;
+}
+
+export type ParsedCommand =
+  | { readonly kind: 'run'; readonly options: SimOptions }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'error'; readonly message: string };
+
+export const USAGE = `Usage: vstar-sim [options]
+
+Runs emulated VStarCam cameras on this machine: each answers the DH search (UDP 8600), the
+PPPP LAN search (UDP 32108) and holds P2P sessions with keepalive, like a real camera.
+Prints one JSON line per camera, then "ready". Stop it with Ctrl-C.
+
+Options:
+  --count N              number of cameras (default 1, at most ${MAX_CAMERAS})
+  --address A            address of the first camera; the next ones count up (default 127.0.0.2)
+  --dh-port P            DH search port (default 8600; 0 = pick a free port)
+  --search-port P        PPPP LAN search port (default 32108; 0 = pick a free port)
+  --passphrase S         encrypt all PPPP traffic like newer models (e.g. vstarcam2019)
+  --reboot-every SEC     reboot camera 1 every SEC seconds: new HTTP and session ports (default 0 = never)
+  --broadcast A          broadcast address for the DH reply copies (default 127.255.255.255)
+  --allow-non-loopback   allow --address / --broadcast outside 127.0.0.0/8 (real LANs: take care)
+  -h, --help             show this text
+
+Example:
+  vstar-sim --count 3 --reboot-every 60
+`;
+
+/** Parses and checks the command line. Never throws: bad input comes back as an error message. */
+export function parseSimArgs(args: readonly string[]): ParsedCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        count: { type: 'string', default: '1' },
+        address: { type: 'string', default: '127.0.0.2' },
+        'dh-port': { type: 'string', default: '8600' },
+        'search-port': { type: 'string', default: '32108' },
+        passphrase: { type: 'string' },
+        'reboot-every': { type: 'string', default: '0' },
+        broadcast: { type: 'string', default: '127.255.255.255' },
+        'allow-non-loopback': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+  if (values.help) return { kind: 'help' };
+  const problems: string[] = [];
+  const integer = (name: string, text: string, min: number, max: number): number => {
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(value >= min && value <= max)) problems.push(`--${name} must be an integer from ${min} to ${max}`);
+    return value;
+  };
+  const count = integer('count', values.count, 1, MAX_CAMERAS);
+  const dhPort = integer('dh-port', values['dh-port'], 0, 65535);
+  const searchPort = integer('search-port', values['search-port'], 0, 65535);
+  const rebootEverySec = integer('reboot-every', values['reboot-every'], 0, 24 * 3600);
+  const { address, broadcast } = values;
+  if (parseIpv4(address) === undefined) problems.push(`--address ${address} is not an IPv4 address`);
+  if (parseIpv4(broadcast) === undefined) problems.push(`--broadcast ${broadcast} is not an IPv4 address`);
+  if (problems.length === 0) {
+    const range = addressRange(address, count);
+    const last = range?.[range.length - 1];
+    if (!range || last === undefined) problems.push(`${count} cameras from ${address} run past 255.255.255.255`);
+    else if (range.includes(broadcast))
+      problems.push(`the camera addresses include the broadcast address ${broadcast}`);
+    // Safety: by default nothing may leave the machine. Every camera address is checked, so a
+    // range starting at 127.255.255.250 cannot spill into 128.0.0.0.
+    else if (!values['allow-non-loopback']) {
+      if (!isLoopbackIpv4(address) || !isLoopbackIpv4(last)) {
+        problems.push(
+          `camera addresses ${address}..${last} leave 127.0.0.0/8; add --allow-non-loopback to use a real network`,
+        );
+      }
+      if (!isLoopbackIpv4(broadcast)) {
+        problems.push(
+          `--broadcast ${broadcast} is outside 127.0.0.0/8; add --allow-non-loopback to use a real network`,
+        );
+      }
+    }
+  }
+  if (values.passphrase === '') problems.push('--passphrase must not be empty');
+  if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
+  return {
+    kind: 'run',
+    options: {
+      count,
+      address,
+      dhPort,
+      searchPort,
+      passphrase: values.passphrase,
+      rebootEverySec,
+      broadcast,
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { type Ddns, type DhRecord } from '../wire/dh';
+import { type Did, didToUid, formatDid, parseDid } from '../wire/did';
+
+/** Everything one emulated camera is: its identity (what the DH reply says) and its behaviour. */
+export interface CameraConfig {
+  /** DID, dashed or not; normalised to `uid` / `did` by `resolveCameraConfig`. */
+  readonly uid: string;
+  readonly ip: string;
+  readonly mac: string;
+  readonly name: string;
+  readonly httpPort: number;
+  readonly firmware: string;
+  readonly appVersion: string;
+  readonly netmask: string;
+  readonly gateway: string;
+  readonly dns: readonly [string, string];
+  readonly dhcp: boolean;
+  readonly ddns: Ddns;
+  /** Where the DH reply's second copy goes (PROTOCOL.md §2); tests use 127.255.255.255. */
+  readonly broadcastAddress: string;
+  /** When set, every PPPP datagram in and out is encrypted (PROTOCOL.md §6) and plaintext is ignored. */
+  readonly passphrase: string | undefined;
+  /** CGI login. */
+  readonly user: string;
+  readonly password: string;
+  /** Clients beyond this many are refused silently, as a full camera does. */
+  readonly maxSessions: number;
+  readonly aliveIntervalMs: number;
+  /** A session that heard nothing from its client for this long gets CLOSE and is dropped. */
+  readonly closeAfterSilenceMs: number;
+  /** P2P_RDY copies per accepted PUNCH echo (real cameras send 2–10). */
+  readonly readyCopies: number;
+  /** An un-ACKed outgoing DRW is sent again after this long, with the same index. */
+  readonly drwRetransmitMs: number;
+  /** Sends of one DRW (the first included) before the camera gives it up. */
+  readonly drwMaxTries: number;
+}
+
+/** What callers must give; every other field has a default. */
+export type CameraConfigInput = Partial<CameraConfig> & { readonly uid: string; readonly ip: string };
+
+/** A config whose DID has been parsed once, so the machine never re-parses text. */
+export interface ResolvedCameraConfig extends CameraConfig {
+  readonly didValue: Did;
+  /** Dash-less upper-case UID, as in the DH reply. */
+  readonly uid: string;
+  /** Dashed form `VSTB-668515-UZCPK`. */
+  readonly did: string;
+}
+
+const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
+  mac: '48:02:2A:00:00:01',
+  name: 'Emulated camera',
+  httpPort: 80,
+  // Looks like an IP, as real firmware versions do (PROTOCOL.md §2).
+  firmware: '48.53.72.104',
+  appVersion: '',
+  netmask: '255.0.0.0',
+  gateway: '127.0.0.1',
+  dns: ['127.0.0.1', '127.0.0.1'],
+  dhcp: true,
+  ddns: { server: '', name: '', user: '', password: '' },
+  broadcastAddress: '127.255.255.255',
+  passphrase: undefined,
+  user: 'admin',
+  password: '888888',
+  maxSessions: 4,
+  aliveIntervalMs: 1000,
+  closeAfterSilenceMs: 8000,
+  readyCopies: 3,
+  drwRetransmitMs: 300,
+  drwMaxTries: 5,
+};
+
+/** Fills defaults and checks the fields a wrong value would make the machine misbehave on. Throws on bad config. */
+export function resolveCameraConfig(input: CameraConfigInput): ResolvedCameraConfig {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const config: CameraConfig = { ...DEFAULTS, ...defined, uid: input.uid, ip: input.ip };
+  const didValue = parseDid(config.uid);
+  if (!didValue) throw new RangeError(`not a camera UID: ${JSON.stringify(config.uid)}`);
+  requireInteger('httpPort', config.httpPort, 0, 0xffff);
+  requireInteger('maxSessions', config.maxSessions, 0, 0xffff);
+  requireInteger('readyCopies', config.readyCopies, 1, 100);
+  requireInteger('drwMaxTries', config.drwMaxTries, 1, 100);
+  for (const key of ['aliveIntervalMs', 'closeAfterSilenceMs', 'drwRetransmitMs'] as const) {
+    requireInteger(key, config[key], 1, 24 * 3600 * 1000);
+  }
+  return { ...config, didValue, uid: didToUid(didValue), did: formatDid(didValue) };
+}
+
+function requireInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/** The record a DH reply carries for this camera. */
+export function dhRecordOf(config: ResolvedCameraConfig, httpPort: number): DhRecord {
+  return {
+    uid: config.uid,
+    ip: config.ip,
+    netmask: config.netmask,
+    gateway: config.gateway,
+    dns: config.dns,
+    mac: config.mac,
+    httpPort,
+    name: config.name,
+    firmware: config.firmware,
+    appVersion: config.appVersion,
+    dhcp: config.dhcp,
+    ddns: config.ddns,
+  };
+}
