@@ -41,7 +41,11 @@ export interface LinkHost {
   schedule(link: CameraLink, atMs: number | undefined): void;
   /** Like schedule, but only ever moves the wakeup earlier: cheap to call on every datagram. */
   wakeBy(link: CameraLink, atMs: number | undefined): void;
-  sessionConfig(spec: CameraSpec): SessionConfig | undefined;
+  /**
+   * The session config for the next attempt. `lastPeerIp` is the address this link last connected
+   * to, if any: the endpoint pins a UID's reconnect to it when discovery no longer vouches for one.
+   */
+  sessionConfig(spec: CameraSpec, lastPeerIp?: string): SessionConfig | undefined;
   /** The session's peer or its searching flag changed: the endpoint re-routes datagrams. */
   routeChanged(link: CameraLink, previousPeer: Address | undefined): void;
   canStart(): boolean;
@@ -64,10 +68,18 @@ interface PendingCgi {
   readonly resolve: (vars: Record<string, string>) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: number;
+  /**
+   * Set when the caller was told the request timed out. Answers come back in request order, so
+   * the entry stays in line until its late answer arrives (and is dropped) or until this time:
+   * otherwise that answer would be handed to the next request.
+   */
+  forgetAt?: number;
 }
 
 /** CGI requests waiting for an answer per camera; more are refused. */
 export const MAX_PENDING_CGI = 16;
+/** How long a timed-out CGI request keeps its place for a late answer (the DRW retries of both sides take a few seconds). */
+const CGI_LATE_ANSWER_MS = 10_000;
 
 export class CameraLink extends EventEmitter<LinkEvents> {
   private session: Session | undefined;
@@ -77,9 +89,11 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   private retryAt: number | undefined;
   private users = 0;
   private reconnect: boolean;
-  private readonly heartbeats = new Set<HeartbeatHandle>();
+  // Heartbeat monitors and the CGI reassembler are created on first use: an idle link with
+  // neither is most links, and an empty Set or a reassembler's buffer per link adds up at 10k.
+  private heartbeats: Set<HeartbeatHandle> | undefined;
   private readonly cgiQueue: PendingCgi[] = [];
-  private reassembler = new CgiReassembler();
+  private reassembler: CgiReassembler | undefined;
   private lastConnected: LinkConnected | undefined;
   private routedPeer: Address | undefined;
   private routedSearching = false;
@@ -107,6 +121,12 @@ export class CameraLink extends EventEmitter<LinkEvents> {
 
   get handshaking(): boolean {
     return this.session?.state === 'searching';
+  }
+
+  /** UID of the camera the current session punched or connected to; undefined while searching. */
+  get peerUid(): string | undefined {
+    const did = this.session?.did;
+    return did ? didToUid(did) : undefined;
   }
 
   get description(): string {
@@ -162,10 +182,10 @@ export class CameraLink extends EventEmitter<LinkEvents> {
 
   startHeartbeat(config: HeartbeatConfig): HeartbeatHandle {
     const handle: HeartbeatHandle = new HeartbeatHandle(new HeartbeatMonitor(config, this.host.now()), () => {
-      this.heartbeats.delete(handle);
+      this.heartbeats?.delete(handle);
       this.host.schedule(this, this.nextWakeMs());
     });
-    this.heartbeats.add(handle);
+    (this.heartbeats ??= new Set()).add(handle);
     this.host.schedule(this, this.nextWakeMs());
     return handle;
   }
@@ -180,7 +200,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (!session || this.stateValue !== 'connected') return reject(new Error('not connected'));
-      if (this.cgiQueue.length >= MAX_PENDING_CGI) return reject(new Error('too many CGI requests waiting'));
+      if (this.waitingCgi() >= MAX_PENDING_CGI) return reject(new Error('too many CGI requests waiting'));
       const now = this.host.now();
       const actions = session.sendData(0, buildCgiRequest(name, params, credentials), now);
       if (!actions) return reject(new Error('command channel is full'));
@@ -208,7 +228,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     }
     if (this.session) this.apply(this.session.tick(nowMs));
     this.expireCgi(nowMs);
-    for (const handle of [...this.heartbeats]) {
+    for (const handle of this.heartbeats ? [...this.heartbeats] : []) {
       const { probe, events } = handle.monitor.tick(
         nowMs,
         this.session?.lastHeardMs ?? 0,
@@ -222,13 +242,10 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   nextWakeMs(): number | undefined {
-    let wake = this.session?.nextWakeMs();
-    const consider = (at: number | undefined): void => {
-      if (at !== undefined && (wake === undefined || at < wake)) wake = at;
-    };
-    consider(this.retryAt);
-    for (const handle of this.heartbeats) consider(handle.monitor.nextWakeMs());
-    for (const pending of this.cgiQueue) consider(pending.deadline);
+    // Called for every datagram that asked for a reply: no closure per call (bench/scale.ts).
+    let wake = earlier(this.session?.nextWakeMs(), this.retryAt);
+    if (this.heartbeats) for (const handle of this.heartbeats) wake = earlier(wake, handle.monitor.nextWakeMs());
+    for (const pending of this.cgiQueue) wake = earlier(wake, pending.forgetAt ?? pending.deadline);
     return wake;
   }
 
@@ -238,14 +255,14 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       return;
     }
     this.endSession();
-    const config = this.host.sessionConfig(this.spec);
+    const config = this.host.sessionConfig(this.spec, this.lastConnected?.peer.address);
     if (!config) {
       this.setState('waiting');
       return;
     }
     this.attempt++;
     this.session = new Session(config);
-    this.reassembler = new CgiReassembler();
+    this.reassembler = undefined;
     this.setState('connecting');
     this.emit('connecting', { attempt: this.attempt });
     this.apply(this.session.start(this.host.now()));
@@ -311,7 +328,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
         return;
       case 'rtt':
         this.emit('rtt', event.rttMs);
-        for (const handle of this.heartbeats) handle.monitor.recordRtt(event.rttMs);
+        if (this.heartbeats) for (const handle of this.heartbeats) handle.monitor.recordRtt(event.rttMs);
         return;
       case 'data':
         this.emit('data', { channel: event.channel, data: event.data });
@@ -344,19 +361,42 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   private onCommandData(data: Buffer): void {
-    const blocks = this.reassembler.push(data);
+    const blocks = (this.reassembler ??= new CgiReassembler()).push(data);
     if (!blocks.ok) return;
     for (const block of blocks.value) {
       if (!block.response) continue;
       const pending = this.cgiQueue.shift();
-      pending?.resolve(parseCgiVars(block.body.toString('utf8')));
+      // The late answer of a request that already timed out: its caller has moved on.
+      if (pending?.forgetAt === undefined) pending?.resolve(parseCgiVars(block.body.toString('utf8')));
     }
   }
 
   private expireCgi(nowMs: number): void {
-    while (this.cgiQueue.length > 0 && (this.cgiQueue[0]?.deadline ?? Infinity) <= nowMs) {
-      this.cgiQueue.shift()?.reject(new Error('CGI request timed out'));
+    let timedOut = 0;
+    for (const pending of this.cgiQueue) {
+      if (pending.forgetAt === undefined && pending.deadline <= nowMs) {
+        pending.forgetAt = nowMs + CGI_LATE_ANSWER_MS;
+        pending.reject(new Error('CGI request timed out'));
+      }
+      if (pending.forgetAt !== undefined) timedOut++;
     }
+    if (timedOut === 0) return;
+    // Forget places held too long, and the oldest beyond MAX_PENDING_CGI of them: the queue stays bounded.
+    let excess = Math.max(0, timedOut - MAX_PENDING_CGI);
+    for (let i = 0; i < this.cgiQueue.length;) {
+      const forgetAt = this.cgiQueue[i]?.forgetAt;
+      if (forgetAt !== undefined && (forgetAt <= nowMs || excess > 0)) {
+        excess = Math.max(0, excess - 1);
+        this.cgiQueue.splice(i, 1);
+      } else i++;
+    }
+  }
+
+  /** CGI requests whose caller is still waiting. */
+  private waitingCgi(): number {
+    let waiting = 0;
+    for (const pending of this.cgiQueue) if (pending.forgetAt === undefined) waiting++;
+    return waiting;
   }
 
   private setState(state: LinkState): void {
@@ -364,4 +404,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     this.stateValue = state;
     this.emit('state', state);
   }
+}
+
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return b !== undefined && (a === undefined || b < a) ? b : a;
 }

@@ -2,8 +2,11 @@ import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type Address, addressKey } from '../wire/address';
-import { KNOWN_PASSPHRASES, deriveKey } from '../wire/cipher';
+import { KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
+import { didToUid } from '../wire/did';
+import { MessageCode, PPPP_MAGIC, decodePppp } from '../wire/pppp';
 import { DH_PROBE, isDhProbe, parseDhReply } from '../wire/dh';
+import { type EncryptionMode } from '../session/encryption';
 import { DEFAULT_SESSION_TIMING, type SessionConfig } from '../session/session';
 import { CameraLink, type LinkHost, type LinkOptions } from './camera-link';
 import { type CameraRecord, toCameraRecord } from './camera-record';
@@ -95,8 +98,20 @@ export interface EndpointEvents {
   warning: [string];
 }
 
+/**
+ * Longest silence before a session sends its own ALIVE. Cameras send one every second, so
+ * probing after exactly one second races every camera ALIVE that arrives a few ms late: at 10k
+ * sessions nearly every session probed every second, doubling the traffic (bench/scale.ts). Half
+ * a second of grace keeps the probe for cameras that really went quiet.
+ */
+const KEEPALIVE_IDLE_CAP_MS = 1500;
+
 /** At most one warning of each kind per this many ms, so a flood cannot flood the log too. */
 const WARNING_INTERVAL_MS = 10_000;
+/** A link hears of forged handshakes for its camera at most this often; all of them are counted. */
+const FOREIGN_CLAIM_EVENT_INTERVAL_MS = 1000;
+/** A PPPP header and a DID: the shortest PUNCH or P2P_RDY. */
+const FOREIGN_CLAIM_MIN_LENGTH = 24;
 
 interface ActiveScan {
   readonly startedAt: number;
@@ -128,16 +143,27 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly links = new Map<string, CameraLink>();
   private readonly byPeer = new Map<string, CameraLink>();
   private readonly searching = new Set<CameraLink>();
+  /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
+  private readonly byUid = new Map<string, Set<CameraLink>>();
+  private readonly uidOf = new Map<CameraLink, string>();
+  /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
+  private readonly claimToldAt = new Map<CameraLink, number>();
   private readonly lastWarning = new Map<string, number>();
   private readonly linkHost: LinkHost;
   private scan_: ActiveScan | undefined;
   private bindTimer: NodeJS.Timeout | undefined;
   private readyWaiters: (() => void)[] = [];
   private opening: Promise<void> | undefined;
+  /**
+   * Derived once and shared by every session: a key is two typed arrays (~1 KB with the 256-byte
+   * mask), too much to repeat per session when an endpoint carries thousands.
+   */
+  private readonly encryption: EncryptionMode;
 
   constructor(options: Partial<EndpointOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
+    this.encryption = { mode: 'auto', candidates: this.options.passphrases.map(deriveKey) };
     this.table = new DiscoveryTable(this.options.maxCameras);
     this.scheduler = new Scheduler(this.options.clock, (links, now) => {
       for (const link of links) link.wake(now);
@@ -147,7 +173,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       send: (data, to) => this.sendPppp(data, to),
       schedule: (link, at) => this.scheduler.set(link, at),
       wakeBy: (link, at) => this.scheduler.wakeBy(link, at),
-      sessionConfig: (spec) => this.sessionConfig(spec),
+      sessionConfig: (spec, lastPeerIp) => this.sessionConfig(spec, lastPeerIp),
       routeChanged: (link, previous) => this.routeChanged(link, previous),
       canStart: () => this.stateValue === 'ready',
     };
@@ -265,6 +291,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     link.removeAllListeners();
     this.scheduler.delete(link);
     this.searching.delete(link);
+    this.indexUid(link, undefined);
+    this.claimToldAt.delete(link);
     this.links.delete(specKey(link.spec));
   }
 
@@ -276,6 +304,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.links.clear();
     this.byPeer.clear();
     this.searching.clear();
+    this.byUid.clear();
+    this.uidOf.clear();
+    this.claimToldAt.clear();
     this.scheduler.close();
     if (this.bindTimer) clearTimeout(this.bindTimer);
     this.bindTimer = undefined;
@@ -384,9 +415,64 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         if ((link.spec.kind !== 'any') !== specific) continue;
         const step = link.receive(data, source);
         if (step.accepted) return;
+        if (step.actions.some((a) => a.kind === 'event' && a.event.type === 'foreign-claim'))
+          this.stats.foreignClaims++;
       }
     }
     this.stats.ppppUnclaimed++;
+    this.checkForeignClaim(data, source);
+  }
+
+  /**
+   * A PUNCH or P2P_RDY nobody took that names a camera a session is already pinned to: a spoof (or
+   * a second camera with one UID). It is never accepted; it is counted, warned about, and the
+   * pinned sessions' links hear of it (`foreign-claim`) at most once a second each.
+   */
+  private checkForeignClaim(data: Buffer, source: Address): void {
+    if (this.byUid.size === 0 || data.length < FOREIGN_CLAIM_MIN_LENGTH) return;
+    const candidates = this.encryption.mode === 'auto' ? this.encryption.candidates : [];
+    const cipher = detectCipher(data, candidates);
+    if (cipher === undefined) return;
+    const plain = cipher === null ? data : decrypt(cipher, data);
+    if (plain[0] !== PPPP_MAGIC || (plain[1] !== MessageCode.PunchPkt && plain[1] !== MessageCode.P2pRdy)) return;
+    const decoded = decodePppp(plain);
+    if (!decoded.ok || (decoded.value.kind !== 'punch' && decoded.value.kind !== 'ready')) return;
+    const uid = didToUid(decoded.value.did);
+    const links = this.byUid.get(uid);
+    if (!links) return;
+    this.stats.foreignClaims++;
+    const now = this.options.clock();
+    for (const link of links) {
+      const peer = link.peer;
+      this.warn(
+        'foreign-claim',
+        `camera ${uid} claimed by ${source.address}:${source.port}; its session stays with ${peer ? `${peer.address}:${peer.port}` : 'its camera'} ` +
+          `(${this.stats.foreignClaims} such packet(s) so far)`,
+      );
+      const told = this.claimToldAt.get(link);
+      if (told !== undefined && now - told < FOREIGN_CLAIM_EVENT_INTERVAL_MS) continue;
+      this.claimToldAt.set(link, now);
+      link.receive(data, source);
+    }
+  }
+
+  private indexUid(link: CameraLink, uid: string | undefined): void {
+    const previous = this.uidOf.get(link);
+    if (previous === uid) return;
+    if (previous !== undefined) {
+      const set = this.byUid.get(previous);
+      set?.delete(link);
+      if (set?.size === 0) this.byUid.delete(previous);
+      this.uidOf.delete(link);
+    }
+    if (uid === undefined) return;
+    this.uidOf.set(link, uid);
+    let set = this.byUid.get(uid);
+    if (!set) {
+      set = new Set();
+      this.byUid.set(uid, set);
+    }
+    set.add(link);
   }
 
   private sendPppp(data: Buffer, to: Address): void {
@@ -400,15 +486,29 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     });
   }
 
-  private sessionConfig(spec: CameraSpec): SessionConfig | undefined {
-    const { searchPort, targets, timeoutMs, handshakeTimeoutMs, passphrases } = this.options;
+  private sessionConfig(spec: CameraSpec, lastPeerIp?: string): SessionConfig | undefined {
+    const { searchPort, targets, timeoutMs, handshakeTimeoutMs } = this.options;
     const broadcast = targets.map((address) => ({ address, port: searchPort }));
-    const base = {
-      ...DEFAULT_SESSION_TIMING,
+    const keepaliveIdleMs = Math.min(KEEPALIVE_IDLE_CAP_MS, Math.max(100, timeoutMs / 3));
+    // Every field spelled out (no spread of DEFAULT_SESSION_TIMING) and the optional ones present:
+    // V8 then keeps all of them in-object, in `base` and in each copy below, rather than giving
+    // every session's config a separate property array (bench/scale.ts, memory per session).
+    const base: SessionConfig = {
+      searchTargets: broadcast,
+      uid: undefined,
+      pinnedIp: undefined,
+      encryption: this.encryption,
+      searchIntervalMs: DEFAULT_SESSION_TIMING.searchIntervalMs,
+      punchIntervalMs: DEFAULT_SESSION_TIMING.punchIntervalMs,
       handshakeTimeoutMs,
+      keepaliveIdleMs,
+      // Quick probes from 1.5 × keepaliveIdleMs of silence to the timeout: about 10 at 3 s, 15 at
+      // 10 s. At 30 % loss each way, the camera's ALIVEs and all of those probes vanishing together
+      // is rare (test/reliability/keepalive-loss.test.ts: 1 in 10^5 session-seconds at 3 s).
+      probeRetryMs: Math.min(keepaliveIdleMs, Math.max(50, timeoutMs / 20)),
       lostAfterMs: timeoutMs,
-      keepaliveIdleMs: Math.min(DEFAULT_SESSION_TIMING.keepaliveIdleMs, Math.max(100, timeoutMs / 3)),
-      encryption: { mode: 'auto' as const, candidates: passphrases.map(deriveKey) },
+      drw: DEFAULT_SESSION_TIMING.drw,
+      reorderWindow: DEFAULT_SESSION_TIMING.reorderWindow,
     };
     switch (spec.kind) {
       case 'any':
@@ -417,13 +517,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         return { ...base, searchTargets: [{ address: spec.ip, port: searchPort }], pinnedIp: spec.ip };
       case 'uid': {
         // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
-        const known = this.table.get(spec.uid);
-        if (!known) return { ...base, searchTargets: broadcast, uid: spec.uid };
+        // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
+        // reconnect stays with the address this link last connected to: a session keeps the
+        // camera it chose, and discovery seeing the camera move is what moves it.
+        const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
+        if (pinned === undefined) return { ...base, searchTargets: broadcast, uid: spec.uid };
         return {
           ...base,
-          searchTargets: [{ address: known.address, port: searchPort }, ...broadcast],
+          searchTargets: [{ address: pinned, port: searchPort }, ...broadcast],
           uid: spec.uid,
-          pinnedIp: known.address,
+          pinnedIp: pinned,
         };
       }
     }
@@ -433,6 +536,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (previous && this.byPeer.get(addressKey(previous)) === link) this.byPeer.delete(addressKey(previous));
     const peer = link.peer;
     if (peer) this.byPeer.set(addressKey(peer), link);
+    this.indexUid(link, peer ? link.peerUid : undefined);
     if (link.handshaking) this.searching.add(link);
     else this.searching.delete(link);
   }

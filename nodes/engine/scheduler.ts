@@ -1,23 +1,31 @@
 /**
  * One timer for many deadlines. Sessions and monitors say when they next need a tick; the
- * scheduler keeps a min-heap of those deadlines and arms a single Node timer at the earliest,
- * rounded up to `granularityMs` so deadlines close together are served by one wakeup.
- * Entries superseded by a later `set` are skipped lazily when they reach the top of the heap.
+ * scheduler keeps a min-heap of those deadlines and arms a single Node timer at the earliest.
+ * Deadlines are rounded up (never down) onto a grid whose step grows with how far off they are,
+ * like kernel timer slack, so deadlines close together are served by one wakeup: keepalives a
+ * second away share 80 ms slots however many sessions there are, a 100 ms retransmit moves by
+ * 10 ms at most. Entries superseded by a later `set` are skipped lazily when they reach the top
+ * of the heap.
  */
 interface Entry<K> {
   readonly at: number;
   readonly key: K;
-  readonly generation: number;
 }
 
 /** Superseded entries are swept when the heap grows past this multiple of the live ones. */
 const COMPACT_FACTOR = 4;
 const COMPACT_SLACK = 1024;
+/** A deadline may move later by about this fraction of its distance... */
+const SLACK_DIVISOR = 8;
+/** ...but never by more than this. */
+const MAX_SLACK_MS = 250;
+/** Added to every timeout; see `arm`. */
+const TIMER_LAG_MS = 1;
 
 export class Scheduler<K> {
   private readonly heap: Entry<K>[] = [];
-  private readonly current = new Map<K, { at: number; generation: number }>();
-  private generation = 0;
+  /** Each key's live entry, the very object in the heap: one allocation per `set`, not two. */
+  private readonly current = new Map<K, Entry<K>>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
@@ -36,21 +44,16 @@ export class Scheduler<K> {
       this.current.delete(key);
       return;
     }
-    const existing = this.current.get(key);
-    if (existing && existing.at === atMs) return;
-    const generation = ++this.generation;
-    this.current.set(key, { at: atMs, generation });
-    this.push({ at: atMs, key, generation });
-    if (this.heap.length > COMPACT_FACTOR * this.current.size + COMPACT_SLACK) this.compact();
-    this.arm();
+    this.place(key, this.coalesce(atMs));
   }
 
   /** Sets the deadline only if it is earlier than the one `key` has; a wakeup that comes early is harmless to callers that recompute. */
   wakeBy(key: K, atMs: number | undefined): void {
-    if (atMs === undefined) return;
+    if (this.closed || atMs === undefined || !Number.isFinite(atMs)) return;
+    const at = this.coalesce(atMs);
     const existing = this.current.get(key);
-    if (existing && existing.at <= atMs) return;
-    this.set(key, atMs);
+    if (existing && existing.at <= at) return;
+    this.place(key, at);
   }
 
   delete(key: K): void {
@@ -69,6 +72,24 @@ export class Scheduler<K> {
     this.current.clear();
   }
 
+  private place(key: K, at: number): void {
+    const existing = this.current.get(key);
+    if (existing && existing.at === at) return;
+    const entry: Entry<K> = { at, key };
+    this.current.set(key, entry);
+    this.push(entry);
+    if (this.heap.length > COMPACT_FACTOR * this.current.size + COMPACT_SLACK) this.compact();
+    this.arm();
+  }
+
+  /** `atMs` rounded up onto a grid of granularityMs x 2^k, k growing with the distance to it. */
+  private coalesce(atMs: number): number {
+    const slack = Math.min(MAX_SLACK_MS, (atMs - this.clock()) / SLACK_DIVISOR);
+    let step = this.granularityMs;
+    while (step * 2 <= slack) step *= 2;
+    return Math.ceil(atMs / step) * step;
+  }
+
   private arm(): void {
     this.dropStale();
     const top = this.heap[0];
@@ -77,7 +98,10 @@ export class Scheduler<K> {
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.clock()));
+    // Node counts a timeout from the loop's cached time, which lags the clock by the work done
+    // so far in this turn: without the extra millisecond the timer often fires just before `at`,
+    // finds nothing due and has to be armed again (a wasted wakeup).
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.clock()) + TIMER_LAG_MS);
     this.timer.unref();
   }
 
@@ -101,14 +125,13 @@ export class Scheduler<K> {
 
   private dropStale(): void {
     for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
-      const live = this.current.get(top.key);
-      if (live && live.generation === top.generation) return;
+      if (this.current.get(top.key) === top) return;
       this.pop();
     }
   }
 
   private compact(): void {
-    const live = this.heap.filter((e) => this.current.get(e.key)?.generation === e.generation);
+    const live = this.heap.filter((e) => this.current.get(e.key) === e);
     this.heap.length = 0;
     for (const entry of live) this.push(entry);
   }

@@ -41,6 +41,14 @@ export interface SessionConfig {
   readonly handshakeTimeoutMs: number;
   /** Send our own ALIVE after this much silence from the camera. */
   readonly keepaliveIdleMs: number;
+  /**
+   * Once the camera has been silent for 1.5 × `keepaliveIdleMs` (it missed an ALIVE it would have
+   * sent), an unanswered ALIVE is sent again after this long (never sooner than twice the last
+   * round trip) rather than after another `keepaliveIdleMs`: on a lossy link, several quick probes
+   * tell a camera that is gone from a few lost datagrams before `lostAfterMs` runs out.
+   * Undefined (or anything not below `keepaliveIdleMs`) keeps one probe per `keepaliveIdleMs`.
+   */
+  readonly probeRetryMs?: number;
   /** Silence after which the camera is lost. */
   readonly lostAfterMs: number;
   readonly drw: DrwSenderLimits;
@@ -119,9 +127,12 @@ export class Session {
   private punch: Buffer | undefined;
   private lastHeardAt = 0;
   private probeSentAt: number | undefined;
+  private lastRttMs: number | undefined;
   private readonly wantedUid: string | undefined;
-  private readonly senders = new Map<number, DrwSender>();
-  private readonly receivers = new Map<number, DrwReceiver>();
+  // Created on first use: most sessions never carry a DRW, and an empty Map per channel
+  // direction costs more than the rest of an idle session (bench/scale.ts).
+  private senders: Map<number, DrwSender> | undefined;
+  private receivers: Map<number, DrwReceiver> | undefined;
   readonly stats: SessionStats = {
     received: 0,
     foreign: 0,
@@ -235,12 +246,20 @@ export class Session {
       case 'punching':
         return Math.min(this.nextPunchAt, this.startedAt + this.config.handshakeTimeoutMs);
       case 'connected': {
+        const idleMs = this.config.keepaliveIdleMs;
         let wake = this.lastHeardAt + this.config.lostAfterMs;
-        if (this.probeSentAt === undefined) wake = Math.min(wake, this.lastHeardAt + this.config.keepaliveIdleMs);
-        else wake = Math.min(wake, this.probeSentAt + this.config.keepaliveIdleMs);
-        for (const sender of this.senders.values()) {
-          const due = sender.nextWakeMs();
-          if (due !== undefined) wake = Math.min(wake, due);
+        if (this.probeSentAt === undefined) wake = Math.min(wake, this.lastHeardAt + idleMs);
+        else {
+          wake = Math.min(wake, this.probeSentAt + idleMs);
+          const quick = this.quickRetry();
+          if (quick)
+            wake = Math.min(wake, Math.max(this.probeSentAt + quick.everyMs, this.lastHeardAt + quick.afterSilenceMs));
+        }
+        if (this.senders) {
+          for (const sender of this.senders.values()) {
+            const due = sender.nextWakeMs();
+            if (due !== undefined) wake = Math.min(wake, due);
+          }
         }
         return wake;
       }
@@ -333,16 +352,18 @@ export class Session {
     if (this.probeSentAt === undefined) return [];
     const rttMs = nowMs - this.probeSentAt;
     this.probeSentAt = undefined;
+    this.lastRttMs = rttMs;
     return [{ kind: 'event', event: { type: 'rtt', rttMs } }];
   }
 
   private onDrw(channel: number, index: number, data: Buffer): SessionAction[] {
     if (channel > MAX_CHANNEL) return [];
     this.stats.drwIn++;
-    let receiver = this.receivers.get(channel);
+    const receivers = (this.receivers ??= new Map());
+    let receiver = receivers.get(channel);
     if (!receiver) {
       receiver = new DrwReceiver(this.config.reorderWindow);
-      this.receivers.set(channel, receiver);
+      receivers.set(channel, receiver);
     }
     const result = receiver.receive(index, data);
     if (result.duplicate) this.stats.duplicates++;
@@ -353,7 +374,7 @@ export class Session {
   }
 
   private onDrwAck(channel: number, indices: readonly number[], nowMs: number): SessionAction[] {
-    const sender = this.senders.get(channel);
+    const sender = this.senders?.get(channel);
     if (!sender) return [];
     return sender.acknowledge(indices, nowMs).map((drw) => this.sendDrw(channel, drw.index, drw.data));
   }
@@ -366,16 +387,37 @@ export class Session {
       ];
     }
     const actions: SessionAction[] = [];
-    const probeOverdue = this.probeSentAt !== undefined && nowMs - this.probeSentAt >= this.config.keepaliveIdleMs;
+    const idleMs = this.config.keepaliveIdleMs;
+    const silentMs = nowMs - this.lastHeardAt;
+    const quick = this.quickRetry();
+    const giveUpAfterMs = quick && silentMs >= quick.afterSilenceMs ? quick.everyMs : idleMs;
+    const probeOverdue = this.probeSentAt !== undefined && nowMs - this.probeSentAt >= giveUpAfterMs;
     if (probeOverdue) this.probeSentAt = undefined;
-    if (nowMs - this.lastHeardAt >= this.config.keepaliveIdleMs) actions.push(...this.probe(nowMs));
-    for (const [channel, sender] of this.senders) {
-      const { resend, gaveUp, retransmitted } = sender.tick(nowMs);
-      this.stats.retransmits += retransmitted;
-      for (const drw of resend) actions.push(this.sendDrw(channel, drw.index, drw.data));
-      for (const index of gaveUp) actions.push({ kind: 'event', event: { type: 'drw-failed', channel, index } });
+    if (silentMs >= idleMs) actions.push(...this.probe(nowMs));
+    if (this.senders) {
+      for (const [channel, sender] of this.senders) {
+        const { resend, gaveUp, retransmitted } = sender.tick(nowMs);
+        this.stats.retransmits += retransmitted;
+        for (const drw of resend) actions.push(this.sendDrw(channel, drw.index, drw.data));
+        for (const index of gaveUp) actions.push({ kind: 'event', event: { type: 'drw-failed', channel, index } });
+      }
     }
     return actions;
+  }
+
+  /**
+   * Quick probe retries (`probeRetryMs`): from 1.5 × keepaliveIdleMs of silence, every `everyMs`.
+   * Before that an unanswered probe waits keepaliveIdleMs, so a camera whose ALIVE period equals
+   * keepaliveIdleMs does not set them off, and a slow camera's round trip is still measured from
+   * the probe it answers. Undefined when not configured.
+   */
+  private quickRetry(): { readonly afterSilenceMs: number; readonly everyMs: number } | undefined {
+    const idleMs = this.config.keepaliveIdleMs;
+    const retryMs = this.config.probeRetryMs;
+    if (retryMs === undefined || !Number.isFinite(retryMs) || retryMs <= 0 || retryMs >= idleMs) return undefined;
+    // An answer still on its way is not a loss: never retry sooner than twice the last round trip.
+    const everyMs = Math.max(retryMs, 2 * (this.lastRttMs ?? 0));
+    return everyMs < idleMs ? { afterSilenceMs: 1.5 * idleMs, everyMs } : undefined;
   }
 
   private foreign(datagram: Buffer, from: Address): Step {
@@ -396,8 +438,8 @@ export class Session {
 
   private failHandshake(phase: 'searching' | 'punching'): SessionAction[] {
     this.stateValue = 'closed';
-    this.senders.clear();
-    this.receivers.clear();
+    this.senders = undefined;
+    this.receivers = undefined;
     return [{ kind: 'event', event: { type: 'handshake-failed', reason: 'timeout', phase } }];
   }
 
@@ -405,8 +447,8 @@ export class Session {
     const wasConnected = this.stateValue === 'connected';
     const wasHandshaking = this.stateValue === 'searching' || this.stateValue === 'punching';
     this.stateValue = 'closed';
-    this.senders.clear();
-    this.receivers.clear();
+    this.senders = undefined;
+    this.receivers = undefined;
     this.probeSentAt = undefined;
     if (wasConnected) {
       const event: SessionEvent =
@@ -420,10 +462,11 @@ export class Session {
   }
 
   private sender(channel: number): DrwSender {
-    let sender = this.senders.get(channel);
+    const senders = (this.senders ??= new Map());
+    let sender = senders.get(channel);
     if (!sender) {
       sender = new DrwSender(this.config.drw);
-      this.senders.set(channel, sender);
+      senders.set(channel, sender);
     }
     return sender;
   }
