@@ -1,0 +1,139 @@
+import { type Node, type NodeAPI, type NodeDef, type NodeMessage } from 'node-red';
+import { type EndpointEvents } from './engine/endpoint';
+import { type CameraSighting } from './engine/discovery-table';
+import { errorMessage, guarded } from './adapter/guard';
+import { type Membership, breakNode, joinNetwork } from './adapter/membership';
+import { changedPayload, roundMs, vstarMessage } from './adapter/messages';
+import { type DiscoverConfig, type DiscoverProperties, parseDiscoverConfig } from './adapter/node-config';
+import { StatusView, busy, idle } from './adapter/status';
+
+/**
+ * `vstar-discover`: scans the network for cameras on any input, and every `interval` seconds
+ * when that is set (the first scan as soon as the network is up after a deploy). Emits
+ * `discovered` (first sighting by this node), `changed`, `conflict` and `scan-complete`;
+ * with output "list" only `scan-complete`, which carries the list.
+ */
+interface DiscoverDef extends NodeDef, DiscoverProperties {}
+
+type Send = (msg: NodeMessage) => void;
+
+export = function (RED: NodeAPI): void {
+  function VstarDiscoverNode(this: Node, def: DiscoverDef): void {
+    RED.nodes.createNode(this, def);
+    start(this, def);
+  }
+
+  function start(node: Node, def: DiscoverDef): void {
+    const view = new StatusView(node);
+    const parsed = parseDiscoverConfig(def);
+    if (!parsed.ok) {
+      breakNode(node, view, `bad config: ${parsed.error}`, true);
+      return;
+    }
+    const joined = joinNetwork(RED, node, def.network, view);
+    if (!joined.ok) return;
+    run(node, parsed.config, joined.membership, view);
+  }
+
+  RED.nodes.registerType('vstar-discover', VstarDiscoverNode);
+};
+
+function run(node: Node, config: DiscoverConfig, membership: Membership, view: StatusView): void {
+  const endpoint = membership.endpoint;
+  const each = config.output === 'each';
+  /** UIDs this node has announced with `discovered`: a node deployed later still announces every camera once. */
+  const known = new Set<string>();
+  let closed = false;
+  let scansRunning = 0;
+  let firstScanPending = config.intervalS > 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const record = (sighting: CameraSighting) => endpoint.record(sighting, config.includeSecrets);
+
+  const announce = (sighting: CameraSighting, send: Send): void => {
+    const uid = sighting.record.uid;
+    if (known.has(uid)) return;
+    if (known.size >= endpoint.options.maxCameras) known.clear();
+    known.add(uid);
+    if (each) send(vstarMessage('discovered', uid, record(sighting), record(sighting)));
+  };
+
+  const onDiscovered = guarded(node, 'discovered', (sighting: EndpointEvents['discovered'][0]) => {
+    if (!closed) announce(sighting, (msg) => node.send(msg));
+  });
+  const onChanged = guarded(node, 'changed', ({ sighting, previous, changes }: EndpointEvents['changed'][0]) => {
+    if (closed) return;
+    known.add(sighting.record.uid);
+    if (each) {
+      const uid = sighting.record.uid;
+      node.send(vstarMessage('changed', uid, changedPayload(previous, changes), record(sighting)));
+    }
+  });
+  const onConflict = guarded(node, 'conflict', ({ sighting, claimants }: EndpointEvents['conflict'][0]) => {
+    if (closed || !each) return;
+    const uid = sighting.record.uid;
+    node.send(vstarMessage('conflict', uid, { claimants: [...claimants] }, record(sighting)));
+  });
+  endpoint.on('discovered', onDiscovered);
+  endpoint.on('changed', onChanged);
+  endpoint.on('conflict', onConflict);
+
+  /** One scan (joining one already running on this network) and its `scan-complete`. */
+  async function scan(send: Send): Promise<void> {
+    scansRunning++;
+    view.set(busy('scanning'));
+    try {
+      const result = await endpoint.scan(config.windowMs);
+      if (closed) return;
+      for (const sighting of result.cameras) announce(sighting, send);
+      const cameras = result.cameras.map(record);
+      const payload = {
+        cameras,
+        count: cameras.length,
+        durationMs: roundMs(result.durationMs, 0),
+        targets: [...result.targets],
+      };
+      send(vstarMessage('scan-complete', 'scan', payload, undefined));
+      if (result.errors.length > 0) node.warn(`scan: ${result.errors.join('; ')}`);
+      view.set(idle(cameras.length === 1 ? '1 camera' : `${cameras.length} cameras`));
+    } finally {
+      scansRunning--;
+    }
+  }
+
+  const scheduled = guarded(node, 'scheduled scan', () => {
+    // A network in trouble shows it in the status already; the next interval tries again.
+    if (closed || scansRunning > 0 || !membership.ready) return;
+    scan((msg) => node.send(msg)).catch((error: unknown) => node.error(`scan failed: ${errorMessage(error)}`));
+  });
+
+  node.on('input', (_msg, send, done) => {
+    membership
+      .whenReady()
+      .then(() => scan(send))
+      .then(
+        () => done(),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
+  });
+
+  node.on('close', (removed: boolean, done: () => void) => {
+    closed = true;
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    endpoint.off('discovered', onDiscovered);
+    endpoint.off('changed', onChanged);
+    endpoint.off('conflict', onConflict);
+    membership.leave();
+    if (removed) node.debug('removed');
+    done();
+  });
+
+  view.set(idle(config.intervalS > 0 ? `every ${config.intervalS} s` : 'idle'));
+  if (config.intervalS > 0) timer = setInterval(scheduled, config.intervalS * 1000);
+  membership.listen((condition) => {
+    if (condition.kind !== 'ready' || !firstScanPending) return;
+    firstScanPending = false;
+    scheduled();
+  });
+}

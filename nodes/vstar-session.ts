@@ -1,0 +1,154 @@
+import { type Node, type NodeAPI, type NodeDef } from 'node-red';
+import { type CameraLink, type LinkConnected, type LinkEvents } from './engine/camera-link';
+import { guarded } from './adapter/guard';
+import { type Membership, breakNode, joinNetwork } from './adapter/membership';
+import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
+import { type SessionNodeConfig, type SessionProperties, parseSessionConfig } from './adapter/node-config';
+import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter/status';
+
+/**
+ * `vstar-session`: holds a P2P session with one camera (shared with every other vstar node that
+ * names the same camera on the same network). Connects on deploy (`autoConnect`) or on
+ * msg.payload "connect"; "disconnect" closes it and stops reconnecting. Emits `connected` and
+ * `disconnected`.
+ */
+interface SessionDef extends NodeDef, SessionProperties {}
+
+/** Foreign claims are worth a warning, not one per datagram: the first few addresses only. */
+const MAX_FOREIGN_WARNINGS = 8;
+
+export = function (RED: NodeAPI): void {
+  function VstarSessionNode(this: Node, def: SessionDef): void {
+    RED.nodes.createNode(this, def);
+    start(this, def);
+  }
+
+  function start(node: Node, def: SessionDef): void {
+    const view = new StatusView(node);
+    const parsed = parseSessionConfig(def);
+    if (!parsed.ok) {
+      breakNode(node, view, `bad config: ${parsed.error}`, true);
+      return;
+    }
+    const joined = joinNetwork(RED, node, def.network, view);
+    if (!joined.ok) return;
+    const membership = joined.membership;
+    const link = membership.endpoint.link(parsed.config.spec, { reconnect: parsed.config.reconnect });
+    if (!link) {
+      breakNode(node, view, 'too many sessions on this network', true, () => membership.leave());
+      return;
+    }
+    run(node, parsed.config, membership, link, view);
+  }
+
+  RED.nodes.registerType('vstar-session', VstarSessionNode);
+};
+
+function run(node: Node, config: SessionNodeConfig, membership: Membership, link: CameraLink, view: StatusView): void {
+  const endpoint = membership.endpoint;
+  let stoppedByUser = false;
+  let closed = false;
+  let deferred: NodeJS.Immediate | undefined;
+  let lostBefore = false;
+  let identity: CameraIdentity | undefined;
+  const warnedForeign = new Set<string>();
+  const specUid = config.spec.kind === 'uid' ? config.spec.uid : undefined;
+
+  const camera = () => cameraFor(endpoint, identity?.uid ?? specUid, identity);
+
+  const announceConnected = (connected: LinkConnected): void => {
+    identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };
+    lostBefore = false;
+    view.set(good(`connected ${Math.round(connected.handshakeMs)} ms`));
+    const payload = {
+      handshakeMs: roundMs(connected.handshakeMs),
+      encryption: connected.encryption,
+      attempt: connected.attempt,
+      peer: { address: connected.peer.address, port: connected.peer.port },
+    };
+    node.send(vstarMessage('connected', topicOf(connected.uid), payload, camera()));
+  };
+
+  const onConnecting = guarded(node, 'connecting', ({ attempt }: LinkEvents['connecting'][0]) => {
+    const verb = lostBefore ? 'reconnecting' : 'connecting';
+    view.set(busy(attempt > 1 ? `${verb} (attempt ${attempt})` : verb));
+  });
+  const onConnected = guarded(node, 'connected', (connected: LinkConnected) => announceConnected(connected));
+  const onDisconnected = guarded(node, 'disconnected', (event: LinkEvents['disconnected'][0]) => {
+    const { reason, detail } = event;
+    if (reason !== 'closed') lostBefore = true;
+    view.set(disconnectedStatus(reason, detail));
+    const payload = detail === undefined ? { reason } : { reason, detail };
+    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? specUid), payload, camera()));
+  });
+  const onHandshakeFailed = guarded(node, 'handshake', (event: LinkEvents['handshake-failed'][0]) => {
+    if (stoppedByUser) return;
+    const why = event.reason === 'timeout' ? 'no answer' : event.reason;
+    view.set(bad(event.retryInMs === undefined ? why : `${why}, retry in ${Math.ceil(event.retryInMs / 1000)} s`));
+  });
+  const onForeignClaim = guarded(node, 'foreign claim', ({ from, uid }: LinkEvents['foreign-claim'][0]) => {
+    const key = `${from.address}:${from.port}`;
+    if (warnedForeign.has(key) || warnedForeign.size >= MAX_FOREIGN_WARNINGS) return;
+    warnedForeign.add(key);
+    node.warn(
+      `camera ${uid} was claimed from ${key}, which this session is not pinned to: ignored (a spoof, or a second camera with the same UID)`,
+    );
+  });
+  link.on('connecting', onConnecting);
+  link.on('connected', onConnected);
+  link.on('disconnected', onDisconnected);
+  link.on('handshake-failed', onHandshakeFailed);
+  link.on('foreign-claim', onForeignClaim);
+
+  node.on('input', (msg, _send, done) => {
+    const command = typeof msg.payload === 'string' ? msg.payload.trim().toLowerCase() : undefined;
+    try {
+      if (command === 'connect') {
+        stoppedByUser = false;
+        link.connect();
+        done();
+      } else if (command === 'disconnect') {
+        stoppedByUser = true;
+        link.disconnect();
+        view.set(idle('disconnected'));
+        done();
+      } else {
+        const shown = typeof msg.payload === 'string' ? JSON.stringify(msg.payload) : typeof msg.payload;
+        done(new Error(`unknown command ${shown}: msg.payload must be "connect" or "disconnect"`));
+      }
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+
+  node.on('close', (removed: boolean, done: () => void) => {
+    closed = true;
+    if (deferred) clearImmediate(deferred);
+    link.off('connecting', onConnecting);
+    link.off('connected', onConnected);
+    link.off('disconnected', onDisconnected);
+    link.off('handshake-failed', onHandshakeFailed);
+    link.off('foreign-claim', onForeignClaim);
+    endpoint.release(link);
+    membership.leave();
+    if (removed) node.debug('removed');
+    done();
+  });
+
+  if (link.connected) {
+    // Shared with a node that connected it before this one started (a partial deploy): this
+    // node's flow hears of it too, once the flow is wired up.
+    deferred = setImmediate(
+      guarded(node, 'connected', () => {
+        deferred = undefined;
+        const connected = link.connected;
+        if (!closed && connected) announceConnected(connected);
+      }),
+    );
+  } else if (config.autoConnect) {
+    view.set(busy('connecting'));
+    link.connect();
+  } else {
+    view.set(idle('idle'));
+  }
+}
