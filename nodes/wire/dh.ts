@@ -65,7 +65,9 @@ function startsWith(buf: Buffer, magic: Buffer): boolean {
   return true;
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) =>
+  b.toString(16).padStart(2, '0').toUpperCase(),
+);
 
 export function formatMac(bytes: Buffer): string {
   return macAt(bytes, 0, bytes.length);
