@@ -291,8 +291,9 @@ export class CameraMachine {
       this.sendPppp(session.peer, { kind: 'drw-ack', channel, indices: [index] }, nowMs, out);
       return;
     }
-    const receipt = session.receiver.accept(index, data);
-    if (receipt.ack) this.sendPppp(session.peer, { kind: 'drw-ack', channel, indices: [index] }, nowMs, out);
+    const receipt = session.receiver.receive(index, data);
+    if (receipt.ack.length > 0)
+      this.sendPppp(session.peer, { kind: 'drw-ack', channel, indices: receipt.ack }, nowMs, out);
     for (const chunk of receipt.deliver) {
       const blocks = session.reassembler.push(chunk);
       if (!blocks.ok) {

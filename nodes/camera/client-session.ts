@@ -1,6 +1,6 @@
 import { type Address } from '../wire/address';
 import { CgiReassembler } from '../wire/cgi';
-import { DrwReceiver } from './drw-receiver';
+import { DrwReceiver } from '../session/drw-receiver';
 import { DrwSender } from './drw-sender';
 
 /** The camera's side of one established client session: timers and the channel-0 DRW state. */
