@@ -9,7 +9,13 @@ import { CameraEmulator } from '../../nodes/camera/emulator';
  * network that only ever sends to 127.255.255.255, and waits driven by events (each with a
  * guard that fails the test instead of hanging it).
  */
-helper.init(require.resolve('node-red'));
+/**
+ * The Node-RED runtime under test: this checkout's devDependency, or the installation that
+ * VSTAR_NODE_RED_PATH names (a node-red package directory; scripts/compat.mjs sets it to run
+ * these tests against other Node-RED versions).
+ */
+export const NODE_RED_PATH = require.resolve(process.env.VSTAR_NODE_RED_PATH || 'node-red');
+helper.init(NODE_RED_PATH);
 
 export { helper };
 

@@ -140,6 +140,12 @@ describe('vstar-network', () => {
 
     test('two networks side by side, each with its own sockets and users', async () => {
       const baseline = await udpHandles();
+      // Each network holds its own session with the camera, from its own local port.
+      const peers = new Set<string>();
+      const onSession = (camera: { uid: string }, peer: { address: string; port: number }): void => {
+        if (camera.uid === emu.cameras[0]?.uid) peers.add(`${peer.address}:${peer.port}`);
+      };
+      emu.on('session', onSession);
       await helper.load(
         modules,
         onTab([
@@ -177,7 +183,7 @@ describe('vstar-network', () => {
         const [c1, c2] = await Promise.all([one.event('connected'), two.event('connected')]);
         assert.equal(c1.topic, emu.cameras[0]?.uid);
         assert.equal(c2.topic, emu.cameras[0]?.uid);
-        assert.notDeepEqual(c1.payload, c2.payload);
+        assert.equal(peers.size, 2, `two sessions from two local ports: ${[...peers].join(', ')}`);
         getNode('disc1').receive({ payload: 1 });
         getNode('disc2').receive({ payload: 2 });
         const [l1, l2] = await Promise.all([one.event('scan-complete'), two.event('scan-complete')]);
@@ -185,6 +191,7 @@ describe('vstar-network', () => {
         assert.equal((l2.payload as { count: number }).count, 3);
         assert.equal(await udpHandles(), baseline + 4, 'two sockets per network');
       } finally {
+        emu.off('session', onSession);
         await helper.unload();
       }
     });

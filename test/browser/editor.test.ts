@@ -1,0 +1,364 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Readable } from 'node:stream';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+import { CameraEmulator } from '../../nodes/camera/emulator';
+
+/**
+ * The editor in a real browser: a real Node-RED process with this package installed, Debian's
+ * chromium driven by playwright, and two emulated cameras on loopback. A user builds a flow by
+ * hand: drags a session node from the VStarCam palette, creates its network in the config
+ * dialog, finds a camera with the Scan button, wires a debug node, deploys, and reads the
+ * `connected` message in the debug sidebar. Every datagram stays on 127.0.0.0/8; chromium is
+ * kept off the network by its flags and only ever loads 127.0.0.1.
+ */
+const root = join(__dirname, '..', '..');
+/** Debian's chromium; VSTAR_CHROMIUM points elsewhere (any Chromium that playwright-core can drive). */
+const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
+const LOOPBACK_BROADCAST = '127.255.255.255';
+/** This checkout's Node-RED, or the one VSTAR_NODE_RED_PATH names (scripts/compat.mjs sets it). */
+const NODE_RED = join(
+  dirname(require.resolve(join(process.env.VSTAR_NODE_RED_PATH || 'node-red', 'package.json'))),
+  'red.js',
+);
+/** Guards only: every wait ends on an event or a selector long before these. */
+const STEP_MS = 15_000;
+const START_MS = 30_000;
+const TEST_MS = 90_000;
+
+const skip = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is not installed (apt-get install chromium, or set VSTAR_CHROMIUM; CI's .ci/run installs it): browser test skipped`
+  : false;
+
+type NodeRedProcess = ChildProcessByStdio<null, Readable, Readable>;
+
+/** A TCP port nobody holds right now on 127.0.0.1: listened on at 0, then freed. */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port from listen(0)'))));
+    });
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A user directory of its own: this checkout linked in as an installed module, an empty flow. */
+function userDirectory(port: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vstar-browser-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'node-red-contrib-vstarcam-p2p'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'vstar-browser-test', private: true }));
+  writeFileSync(join(dir, 'flows.json'), '[]');
+  writeFileSync(
+    join(dir, 'settings.js'),
+    `module.exports = {
+  uiHost: '127.0.0.1',
+  uiPort: ${port},
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  telemetry: { enabled: false },
+  diagnostics: { enabled: false },
+  editorTheme: { tours: false, palette: { catalogues: [] } },
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+};
+`,
+  );
+  return dir;
+}
+
+class NodeRed {
+  private output = '';
+  private exited = false;
+
+  private constructor(private readonly child: NodeRedProcess) {
+    const collect = (chunk: Buffer): void => {
+      this.output += chunk.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  static async start(userDir: string): Promise<NodeRed> {
+    const child = spawn(
+      process.execPath,
+      [NODE_RED, '--userDir', userDir, '--settings', join(userDir, 'settings.js')],
+      { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const red = new NodeRed(child);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const onData = (): void => {
+          if (red.output.includes('Started flows')) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.once('exit', (code, signal) => reject(new Error(`Node-RED exited (${signal ?? code}):\n${red.log}`)));
+      }),
+      START_MS,
+      () => `Node-RED did not start flows within ${START_MS} ms:\n${red.log}`,
+    ).catch(async (error: unknown) => {
+      await red.stop();
+      throw error;
+    });
+    return red;
+  }
+
+  get log(): string {
+    return this.output.slice(-4000);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after 5 s; resolves once it has exited. */
+  async stop(): Promise<void> {
+    if (this.exited || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+  }
+}
+
+async function centre(locator: Locator): Promise<{ x: number; y: number }> {
+  const box = await locator.boundingBox({ timeout: STEP_MS });
+  if (!box) throw new Error(`${String(locator)} is not visible`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/**
+ * A real drag, in steps: jQuery UI's draggable (the palette) and the editor's wiring both start
+ * on mousedown and follow mousemove events, which a single jump would not produce.
+ */
+async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 10, from.y + 5, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 15 });
+  await page.mouse.up();
+}
+
+/** Drops a palette node onto the workspace at (x, y) in page coordinates; returns the new node's id. */
+async function dropFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<string> {
+  const nodes = '#red-ui-workspace-chart g.red-ui-flow-node-group';
+  const known = await Promise.all((await page.locator(nodes).all()).map((g) => g.getAttribute('id')));
+  const item = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+  await item.scrollIntoViewIfNeeded();
+  await drag(page, await centre(item), at);
+  const added = page.locator(nodes + known.map((id) => `:not([id="${id ?? ''}"])`).join(''));
+  await added.waitFor();
+  const id = await added.getAttribute('id');
+  assert.ok(id, `dropping ${type} added a node`);
+  return id;
+}
+
+function workspaceNode(page: Page, id: string): Locator {
+  return page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
+}
+
+describe('the editor in a browser', { skip }, () => {
+  test(
+    'drag a session, create its network, scan, pick a camera, wire a debug node, deploy, see "connected"',
+    { timeout: TEST_MS },
+    async () => {
+      assert.ok(
+        existsSync(join(root, 'dist', 'vstar-network.js')),
+        'dist/ is missing: run `npm run build` first (`npm test` does it)',
+      );
+      let emulator: CameraEmulator | undefined;
+      let red: NodeRed | undefined;
+      let browser: Browser | undefined;
+      let userDir: string | undefined;
+      try {
+        emulator = await CameraEmulator.start({
+          cameras: 2,
+          firstAddress: '127.0.44.1',
+          dhPort: 0,
+          searchPort: 0,
+          broadcastAddress: LOOPBACK_BROADCAST,
+        });
+        const port = await freeTcpPort();
+        userDir = userDirectory(port);
+        red = await NodeRed.start(userDir);
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--disable-quic',
+          ],
+          timeout: START_MS,
+        });
+        await buildFlowInEditor(browser, port, emulator, red);
+      } finally {
+        await browser?.close().catch(() => undefined);
+        await red?.stop();
+        await emulator?.close();
+        if (userDir !== undefined) rmSync(userDir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+/** The user's part, in the browser; on failure the error carries a screenshot path and Node-RED's log. */
+async function buildFlowInEditor(
+  browser: Browser,
+  port: number,
+  emulator: CameraEmulator,
+  red: NodeRed,
+): Promise<void> {
+  const cameras = emulator.cameras.map((c) => c.uid);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(STEP_MS);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Nothing but this Node-RED: any other request is aborted and fails the test.
+  const foreign: string[] = [];
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`http://127.0.0.1:${port}/`)) {
+      return route.continue();
+    }
+    foreign.push(url);
+    return route.abort();
+  });
+
+  try {
+    await page.goto(`http://127.0.0.1:${port}/`);
+    // The editor has loaded once the palette holds our nodes, under their own category.
+    const category = page.locator('#red-ui-palette-container-VStarCam');
+    await category.locator('.red-ui-palette-node[data-palette-type="vstar-session"]').waitFor();
+    assert.equal((await category.locator('.red-ui-palette-header').textContent())?.trim(), 'VStarCam');
+    const items = await category.locator('.red-ui-palette-node').all();
+    const inPalette = await Promise.all(items.map((item) => item.getAttribute('data-palette-type')));
+    assert.deepEqual(inPalette.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
+
+    // Drag a session node onto the workspace and open it.
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    assert.ok(chart, 'the workspace is visible');
+    const session = await dropFromPalette(page, 'vstar-session', { x: chart.x + 250, y: chart.y + 150 });
+    await workspaceNode(page, session).locator('.red-ui-flow-node').dblclick();
+    await page.locator('#vstar-session-scan').waitFor();
+
+    // The network select offers "Add new vstar-network..."; its add button opens the config
+    // dialog (#node-input-lookup-network is the same button in Node-RED 3).
+    await page.locator('#node-input-btn-network-add, #node-input-lookup-network').first().click();
+    await page.locator('#node-config-input-targets').waitFor();
+    await page.locator('#node-config-input-name').fill('emulated cameras');
+    await page.locator('#node-config-input-targets').fill(LOOPBACK_BROADCAST);
+    await page.locator('#node-config-input-dhPort').fill(String(emulator.dhPort));
+    await page.locator('#node-config-input-searchPort').fill(String(emulator.searchPort));
+    await page.locator('#node-config-input-localDhPort').fill('0');
+    await page.locator('#node-config-input-localPort').fill('0');
+    await page.locator('#node-config-input-timeout').fill('3');
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-input-targets').waitFor({ state: 'detached' });
+    const network = page.locator('#node-input-network');
+    assert.match((await network.locator('option:checked').textContent()) ?? '', /emulated cameras/);
+
+    // Scan (before any deploy: the admin endpoint scans through a temporary socket).
+    await page.locator('#vstar-session-scan').click();
+    const found = page.locator('#vstar-session-results li');
+    await found.nth(cameras.length - 1).waitFor();
+    const listed = await found.allTextContents();
+    assert.equal(listed.length, cameras.length, `listed: ${listed.join(' | ')}`);
+    for (const camera of emulator.cameras) {
+      assert.ok(
+        listed.some((line) => line.includes(camera.info().ip)),
+        `${camera.uid} at ${camera.info().ip} is listed: ${listed.join(' | ')}`,
+      );
+    }
+    const pick = emulator.cameras[1];
+    assert.ok(pick);
+    await found.filter({ hasText: pick.info().ip }).click();
+    assert.equal(await page.locator('#node-input-camera').inputValue(), pick.uid);
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#vstar-session-scan').waitFor({ state: 'detached' });
+
+    // A debug node showing msg.event, wired from the session's output by dragging the wire.
+    const debug = await dropFromPalette(page, 'debug', { x: chart.x + 550, y: chart.y + 150 });
+    await workspaceNode(page, debug).locator('.red-ui-flow-node').dblclick();
+    // The typed input's visible field sits right after the hidden original; its type is msg.
+    const output = page.locator(
+      '#node-input-typed-complete + .red-ui-typedInput-container input.red-ui-typedInput-input',
+    );
+    await output.fill('event');
+    await page.locator('#node-dialog-ok').click();
+    await output.waitFor({ state: 'detached' });
+    await drag(
+      page,
+      await centre(workspaceNode(page, session).locator('.red-ui-flow-port-output')),
+      await centre(workspaceNode(page, debug).locator('.red-ui-flow-port-input')),
+    );
+    await page.locator('#red-ui-workspace-chart path.red-ui-flow-link-line').first().waitFor({ state: 'attached' });
+
+    // Deploy, then open the debug sidebar and read the messages.
+    await page.locator('#red-ui-header-button-deploy').click();
+    await page
+      .locator('.red-ui-notification', { hasText: /deployed/i })
+      .first()
+      .waitFor();
+    // Node-RED 3 and 4: the bug button over the sidebar; Node-RED 5 shows the debug panel already,
+    // or has its button in the tab bar below.
+    const debugList = page.locator('.red-ui-debug-content-list');
+    if (!(await debugList.isVisible())) {
+      await page.locator('#red-ui-tab-debug-link-button, button[data-tab-id="debug"]').first().click();
+    }
+    await debugList.waitFor();
+    const message = page.locator('.red-ui-debug-msg', { hasText: pick.uid }).filter({ hasText: 'connected' });
+    await message.first().waitFor();
+    const text = (await message.first().textContent()) ?? '';
+    assert.match(text, /msg\.event/);
+    assert.match(text, /"connected"/);
+    // The node shows the same on the workspace: a green dot.
+    await workspaceNode(page, session).locator('.red-ui-flow-node-status-dot-green').waitFor();
+
+    // What the dialogs saved is what was deployed.
+    const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as Record<string, unknown>[];
+    const deployedNetwork = flows.find((n) => n.type === 'vstar-network');
+    assert.ok(deployedNetwork, 'a vstar-network config node was deployed');
+    assert.deepEqual(
+      [deployedNetwork.targets, deployedNetwork.dhPort, deployedNetwork.searchPort, deployedNetwork.timeout].map(
+        String,
+      ),
+      [LOOPBACK_BROADCAST, String(emulator.dhPort), String(emulator.searchPort), '3'],
+    );
+    const deployedSession = flows.find((n) => n.id === session);
+    assert.equal(deployedSession?.camera, pick.uid);
+    assert.equal(deployedSession?.network, deployedNetwork.id);
+    assert.deepEqual(deployedSession?.wires, [[debug]]);
+
+    assert.deepEqual(foreign, [], 'the editor requested nothing but Node-RED on 127.0.0.1');
+    assert.deepEqual(pageErrors, [], 'no script errors in the editor');
+  } catch (error) {
+    const shot = join(tmpdir(), `vstar-browser-failure-${process.pid}.png`);
+    await page.screenshot({ path: shot }).catch(() => undefined);
+    const detail = `\nscreenshot: ${shot}\nNode-RED log:\n${red.log}`;
+    if (error instanceof Error) error.message += detail;
+    throw error;
+  }
+}
