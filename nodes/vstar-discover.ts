@@ -44,7 +44,8 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
   /** UIDs this node has announced with `discovered`: a node deployed later still announces every camera once. */
   const known = new Set<string>();
   let closed = false;
-  let scansRunning = 0;
+  /** This node's scan in progress: messages that arrive meanwhile join it, for one scan-complete. */
+  let current: Promise<void> | undefined;
   let firstScanPending = config.intervalS > 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -78,39 +79,44 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
   endpoint.on('changed', onChanged);
   endpoint.on('conflict', onConflict);
 
-  /** One scan (joining one already running on this network) and its `scan-complete`. */
+  /**
+   * This node's scan and its one `scan-complete`; a call while one is running joins it (as the
+   * endpoint joins scans of every node on the network), so a burst of messages is one scan.
+   */
+  function scanOnce(send: Send): Promise<void> {
+    current ??= scan(send).finally(() => {
+      current = undefined;
+    });
+    return current;
+  }
+
   async function scan(send: Send): Promise<void> {
-    scansRunning++;
     view.set(busy('scanning'));
-    try {
-      const result = await endpoint.scan(config.windowMs);
-      if (closed) return;
-      for (const sighting of result.cameras) announce(sighting, send);
-      const cameras = result.cameras.map(record);
-      const payload = {
-        cameras,
-        count: cameras.length,
-        durationMs: roundMs(result.durationMs, 0),
-        targets: [...result.targets],
-      };
-      send(vstarMessage('scan-complete', 'scan', payload, undefined));
-      if (result.errors.length > 0) node.warn(`scan: ${result.errors.join('; ')}`);
-      view.set(idle(cameras.length === 1 ? '1 camera' : `${cameras.length} cameras`));
-    } finally {
-      scansRunning--;
-    }
+    const result = await endpoint.scan(config.windowMs);
+    if (closed) return;
+    for (const sighting of result.cameras) announce(sighting, send);
+    const cameras = result.cameras.map(record);
+    const payload = {
+      cameras,
+      count: cameras.length,
+      durationMs: roundMs(result.durationMs, 0),
+      targets: [...result.targets],
+    };
+    send(vstarMessage('scan-complete', 'scan', payload, undefined));
+    if (result.errors.length > 0) node.warn(`scan: ${result.errors.join('; ')}`);
+    view.set(idle(cameras.length === 1 ? '1 camera' : `${cameras.length} cameras`));
   }
 
   const scheduled = guarded(node, 'scheduled scan', () => {
     // A network in trouble shows it in the status already; the next interval tries again.
-    if (closed || scansRunning > 0 || !membership.ready) return;
-    scan((msg) => node.send(msg)).catch((error: unknown) => node.error(`scan failed: ${errorMessage(error)}`));
+    if (closed || current || !membership.ready) return;
+    scanOnce((msg) => node.send(msg)).catch((error: unknown) => node.error(`scan failed: ${errorMessage(error)}`));
   });
 
   node.on('input', (_msg, send, done) => {
     membership
       .whenReady()
-      .then(() => scan(send))
+      .then(() => scanOnce(send))
       .then(
         () => done(),
         (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
@@ -119,6 +125,7 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
 
   node.on('close', (removed: boolean, done: () => void) => {
     closed = true;
+    view.dispose();
     if (timer) clearInterval(timer);
     timer = undefined;
     endpoint.off('discovered', onDiscovered);

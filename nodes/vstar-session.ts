@@ -5,6 +5,7 @@ import { type Membership, breakNode, joinNetwork } from './adapter/membership';
 import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
 import { type SessionNodeConfig, type SessionProperties, parseSessionConfig } from './adapter/node-config';
 import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter/status';
+import { describeValue } from './adapter/validate';
 
 /**
  * `vstar-session`: holds a P2P session with one camera (shared with every other vstar node that
@@ -13,6 +14,9 @@ import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter
  * `disconnected`.
  */
 interface SessionDef extends NodeDef, SessionProperties {}
+
+/** How long a refused message's reason shows in the status before the session's own comes back. */
+const NOTICE_MS = 5000;
 
 /** Foreign claims are worth a warning, not one per datagram: the first few addresses only. */
 const MAX_FOREIGN_WARNINGS = 8;
@@ -113,8 +117,10 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
         view.set(idle('disconnected'));
         done();
       } else {
-        const shown = typeof msg.payload === 'string' ? JSON.stringify(msg.payload) : typeof msg.payload;
-        done(new Error(`unknown command ${shown}: msg.payload must be "connect" or "disconnect"`));
+        // Refused: the status says so for a moment, then shows the session again.
+        const refused = msg.payload === undefined ? 'no msg.payload' : `unknown command ${describeValue(msg.payload)}`;
+        view.flash(bad(refused), NOTICE_MS);
+        done(new Error(`${refused}: msg.payload must be "connect" or "disconnect"`));
       }
     } catch (error) {
       done(error instanceof Error ? error : new Error(String(error)));
@@ -123,6 +129,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
 
   node.on('close', (removed: boolean, done: () => void) => {
     closed = true;
+    view.dispose();
     if (deferred) clearImmediate(deferred);
     link.off('connecting', onConnecting);
     link.off('connected', onConnected);

@@ -3,7 +3,7 @@ import { type Endpoint } from '../engine/endpoint';
 import { errorMessage, reportError } from './guard';
 import { type NetworkCondition, type NetworkHandle, type NetworkUser, handleOf } from './network-handle';
 import { type StatusView, bad } from './status';
-import { isBlank } from './validate';
+import { isBlank, typeOf } from './validate';
 
 /**
  * A user node's place on its `vstar-network`: it is registered there, its status shows the
@@ -94,8 +94,9 @@ export type Joined =
  * deployed, invalid config) the node is turned into a broken one: red status, errors on input.
  */
 export function joinNetwork(RED: NodeAPI, node: Node, networkId: unknown, view: StatusView): Joined {
-  if (isBlank(networkId) || typeof networkId !== 'string') {
-    return breakNode(node, view, 'no network configured', true);
+  if (isBlank(networkId)) return breakNode(node, view, 'no network configured', true);
+  if (typeof networkId !== 'string') {
+    return breakNode(node, view, `network must be the id of a vstar-network node, got ${typeOf(networkId)}`, true);
   }
   const handle = handleOf(RED.nodes.getNode(networkId));
   if (!handle) return breakNode(node, view, 'network node missing or disabled', true);

@@ -60,13 +60,38 @@ const MAX_TEXT = 100;
 export class StatusView {
   private own: NodeStatus = {};
   private network: NodeStatus | undefined;
+  private notice: NodeStatus | undefined;
+  private noticeTimer: NodeJS.Timeout | undefined;
   private shown = '';
 
   constructor(private readonly node: Pick<Node, 'status'>) {}
 
   set(status: NodeStatus): void {
+    this.endNotice();
     this.own = status;
     this.render();
+  }
+
+  /**
+   * Shows `status` for `ms` (why a message was refused, say) over everything else, then the
+   * status it covered again. The node's next own status ends it sooner: that is newer news.
+   */
+  flash(status: NodeStatus, ms: number): void {
+    this.endNotice();
+    this.notice = status;
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = undefined;
+      this.notice = undefined;
+      this.render();
+    }, ms);
+    this.render();
+  }
+
+  /** The node is closing: no timer may outlive it. */
+  dispose(): void {
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
+    this.notice = undefined;
   }
 
   setNetwork(condition: NetworkCondition): void {
@@ -75,13 +100,19 @@ export class StatusView {
   }
 
   clear(): void {
+    this.endNotice();
     this.own = {};
     this.network = undefined;
     this.render();
   }
 
+  private endNotice(): void {
+    if (!this.notice) return;
+    this.dispose();
+  }
+
   private render(): void {
-    const chosen = this.network ?? this.own;
+    const chosen = this.notice ?? this.network ?? this.own;
     const status: NodeStatus =
       chosen.text !== undefined && chosen.text.length > MAX_TEXT
         ? { ...chosen, text: `${chosen.text.slice(0, MAX_TEXT - 1)}…` }

@@ -112,6 +112,8 @@ const WARNING_INTERVAL_MS = 10_000;
 const FOREIGN_CLAIM_EVENT_INTERVAL_MS = 1000;
 /** A PPPP header and a DID: the shortest PUNCH or P2P_RDY. */
 const FOREIGN_CLAIM_MIN_LENGTH = 24;
+/** close() waits at most this long for the sessions' CLOSE datagrams to leave before closing the sockets. */
+const CLOSE_FLUSH_MS = 250;
 
 interface ActiveScan {
   readonly startedAt: number;
@@ -143,6 +145,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly links = new Map<string, CameraLink>();
   private readonly byPeer = new Map<string, CameraLink>();
   private readonly searching = new Set<CameraLink>();
+  /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
+  private readonly searchingByIp = new Map<string, Set<CameraLink>>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, Set<CameraLink>>();
   private readonly uidOf = new Map<CameraLink, string>();
@@ -154,6 +158,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private bindTimer: NodeJS.Timeout | undefined;
   private readyWaiters: (() => void)[] = [];
   private opening: Promise<void> | undefined;
+  /** Datagrams handed to the PPPP socket whose send has not completed yet. */
+  private sendsInFlight = 0;
+  private sendsDrained: (() => void) | undefined;
   /**
    * Derived once and shared by every session: a key is two typed arrays (~1 KB with the 256-byte
    * mask), too much to repeat per session when an endpoint carries thousands.
@@ -290,7 +297,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     link.halt();
     link.removeAllListeners();
     this.scheduler.delete(link);
-    this.searching.delete(link);
+    this.setSearching(link, false);
     this.indexUid(link, undefined);
     this.claimToldAt.delete(link);
     this.links.delete(specKey(link.spec));
@@ -304,6 +311,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.links.clear();
     this.byPeer.clear();
     this.searching.clear();
+    this.searchingByIp.clear();
     this.byUid.clear();
     this.uidOf.clear();
     this.claimToldAt.clear();
@@ -314,8 +322,24 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const sockets = [this.dhSocket, this.ppppSocket].filter((s): s is dgram.Socket => s !== undefined);
     this.dhSocket = undefined;
     this.ppppSocket = undefined;
+    // Halting the links queued a CLOSE to every connected camera, which frees its session slot at
+    // once (cameras take only a few clients). Closing the socket in this same tick would drop them
+    // all and leave a stale session on each camera until its own timeout: after every deploy.
+    await this.sendsFlushed();
     await Promise.all(sockets.map(closeUdp));
     this.removeAllListeners();
+  }
+
+  /** Resolves once every datagram handed to the socket has been sent, or after CLOSE_FLUSH_MS. */
+  private async sendsFlushed(): Promise<void> {
+    if (this.sendsInFlight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.sendsDrained = resolve;
+      timer = setTimeout(resolve, CLOSE_FLUSH_MS);
+    });
+    clearTimeout(timer);
+    this.sendsDrained = undefined;
   }
 
   private async open(): Promise<void> {
@@ -408,11 +432,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       owner.receive(data, source);
       return;
     }
-    // Not from a known peer: maybe a PUNCH_PKT for a session still searching. Sessions that want a
-    // specific camera get first pick, so "any camera" sessions cannot steal a named one's camera.
+    // Not from a known peer: maybe a PUNCH_PKT for a session still searching. A session named by
+    // this very IP gets it first, in one lookup: offering every PUNCH to every handshake in flight
+    // cost 128 session decodes per PUNCH while 10k sessions connected (bench/scale.ts), and made
+    // each IP-pinned session report the other cameras' PUNCHes as foreign claims.
+    const pinned = this.searchingByIp.get(source.address);
+    if (pinned) for (const link of pinned) if (link.receive(data, source).accepted) return;
+    // Then sessions that want a specific camera get first pick, so "any camera" sessions cannot
+    // steal a named one's camera.
     for (const specific of [true, false]) {
       for (const link of this.searching) {
-        if ((link.spec.kind !== 'any') !== specific) continue;
+        if ((link.spec.kind !== 'any') !== specific || pinned?.has(link)) continue;
         const step = link.receive(data, source);
         if (step.accepted) return;
         if (step.actions.some((a) => a.kind === 'event' && a.event.type === 'foreign-claim'))
@@ -479,7 +509,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const socket = this.ppppSocket;
     if (!socket) return;
     this.stats.sent++;
+    this.sendsInFlight++;
     socket.send(data, to.port, to.address, (error) => {
+      if (--this.sendsInFlight === 0) this.sendsDrained?.();
       if (!error) return;
       this.stats.sendErrors++;
       this.warn('pppp-send', `send to ${to.address}:${to.port} failed: ${error.message}`);
@@ -537,8 +569,22 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const peer = link.peer;
     if (peer) this.byPeer.set(addressKey(peer), link);
     this.indexUid(link, peer ? link.peerUid : undefined);
-    if (link.handshaking) this.searching.add(link);
+    this.setSearching(link, link.handshaking);
+  }
+
+  private setSearching(link: CameraLink, searching: boolean): void {
+    if (searching) this.searching.add(link);
     else this.searching.delete(link);
+    if (link.spec.kind !== 'ip') return;
+    const ip = link.spec.ip;
+    let links = this.searchingByIp.get(ip);
+    if (searching) {
+      if (!links) this.searchingByIp.set(ip, (links = new Set()));
+      links.add(link);
+    } else if (links) {
+      links.delete(link);
+      if (links.size === 0) this.searchingByIp.delete(ip);
+    }
   }
 
   private setState(state: EndpointState, detail: string | undefined): void {

@@ -21,6 +21,10 @@ const SLACK_DIVISOR = 8;
 const MAX_SLACK_MS = 250;
 /** Added to every timeout; see `arm`. */
 const TIMER_LAG_MS = 1;
+/** A timer this late means the event loop was stalled; see `fire`. */
+const STALL_MS = 100;
+/** The longest a stalled loop is given to read what piled up before deadlines are served. */
+const MAX_HOLD_MS = 500;
 
 export class Scheduler<K> {
   private readonly heap: Entry<K>[] = [];
@@ -28,6 +32,10 @@ export class Scheduler<K> {
   private readonly current = new Map<K, Entry<K>>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  /** When the armed timer should fire by the clock (later than `timerAt` if that was past). */
+  private expectedAt = 0;
+  /** No wakeup before this: the loop is catching up after a stall. */
+  private holdUntil = 0;
   private closed = false;
   wakeups = 0;
 
@@ -94,10 +102,11 @@ export class Scheduler<K> {
     this.dropStale();
     const top = this.heap[0];
     if (!top) return;
-    const at = Math.ceil(top.at / this.granularityMs) * this.granularityMs;
+    const at = Math.max(Math.ceil(top.at / this.granularityMs) * this.granularityMs, this.holdUntil);
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
+    this.expectedAt = Math.max(at, this.clock());
     // Node counts a timeout from the loop's cached time, which lags the clock by the work done
     // so far in this turn: without the extra millisecond the timer often fires just before `at`,
     // finds nothing due and has to be armed again (a wasted wakeup).
@@ -110,6 +119,19 @@ export class Scheduler<K> {
     this.timerAt = Infinity;
     this.wakeups++;
     const now = this.clock();
+    const stalledMs = now - this.expectedAt - TIMER_LAG_MS;
+    if (stalledMs > STALL_MS && this.holdUntil === 0) {
+      // The event loop was stalled (a long GC, CPU starvation): what the cameras sent meanwhile
+      // still sits unread in the socket buffer, and Node runs timers before it reads sockets.
+      // Judged now, thousands of sessions would all look silent and probe at once, adding load
+      // exactly when the process is behind (bench/scale.ts saw that snowball into dropped
+      // datagrams). So the poll phase gets a while to catch up first, once: the next wakeup
+      // serves the deadlines whatever happens, so detection is late by at most MAX_HOLD_MS.
+      this.holdUntil = now + Math.min(stalledMs, MAX_HOLD_MS);
+      this.arm();
+      return;
+    }
+    this.holdUntil = 0;
     const due: K[] = [];
     for (;;) {
       this.dropStale();

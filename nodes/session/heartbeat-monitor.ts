@@ -39,6 +39,7 @@ export interface HeartbeatTick {
 
 export class HeartbeatMonitor {
   private lastTickAt: number;
+  private dueAt: number;
   private missesValue = 0;
   private lostValue = false;
   private probeOutstanding = false;
@@ -55,10 +56,11 @@ export class HeartbeatMonitor {
     startMs: number,
   ) {
     this.lastTickAt = startMs;
+    this.dueAt = startMs + config.intervalMs;
   }
 
   nextWakeMs(): number {
-    return this.lastTickAt + this.config.intervalMs;
+    return this.dueAt;
   }
 
   /** A round trip measured by the session for one of our probes. */
@@ -80,6 +82,12 @@ export class HeartbeatMonitor {
     if (nowMs < this.nextWakeMs()) return { probe: false, events: [] };
     const heard = connected && lastHeardMs > this.lastTickAt;
     this.lastTickAt = nowMs;
+    // The next tick is due one interval after this one was due, not after it ran: the endpoint's
+    // timer runs a little late by design (it coalesces wakeups), and a cadence that slipped by
+    // every delay would stretch the `misses` intervals and so the time to `lost`. A tick more
+    // than half an interval late (a stalled process) restarts the cadence instead of catching up.
+    const intervalMs = this.config.intervalMs;
+    this.dueAt = nowMs - this.dueAt > intervalMs / 2 ? nowMs + intervalMs : this.dueAt + intervalMs;
     const events: HeartbeatEvent[] = [];
     if (heard) {
       this.missesValue = 0;
