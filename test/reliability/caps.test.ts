@@ -15,7 +15,7 @@ import { parseDid } from '../../nodes/wire/did';
 import { LinkRecorder, LoopbackSocket, connected, endpointFor, yieldToLoop } from './support/harness';
 import { Rng, runSeed } from './support/random';
 import { ScriptedCamera } from './support/scripted-camera';
-import { WRITEUP_RECORD } from './support/vectors';
+import { WRITEUP_RECORD } from '../support/vectors';
 
 const FORGED_UIDS = 5000;
 const MAX_CAMERAS = 256;

@@ -23,7 +23,7 @@ import {
 } from '../../nodes/session/session';
 import { LinkRecorder, LoopbackSocket, connected, endpointFor, perSecond, yieldToLoop } from './support/harness';
 import { Rng, mutate, randomDatagram, runSeed } from './support/random';
-import { ALL_VECTORS, PUNCH_VECTORS, READY_VECTORS, DRW_VECTORS, VECTOR_PASSPHRASES } from './support/vectors';
+import { ALL_VECTORS, PUNCH_VECTORS, READY_VECTORS, DRW_VECTORS, VECTOR_PASSPHRASES } from '../support/vectors';
 
 const DATAGRAMS = 1_000_000;
 const LIVE_DATAGRAMS = 100_000;

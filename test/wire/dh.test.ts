@@ -12,22 +12,10 @@ import {
   parseMac,
 } from '../../nodes/wire/dh';
 import { expectError, expectOk, hex, stringUpTo, toHex } from './helpers';
+import { WRITEUP_RECORD } from '../support/vectors';
 
 /** The C7824WIP of PROTOCOL.md §2. Its MAC holds the valid UTF-8 pair DB B4. */
-const C7824WIP: DhRecord = {
-  uid: 'VSTB668515UZCPK',
-  ip: '192.168.11.140',
-  netmask: '255.255.255.0',
-  gateway: '192.168.11.1',
-  dns: ['8.8.8.8', '192.168.11.1'],
-  mac: '48:02:2A:0B:DB:B4',
-  httpPort: 11481,
-  name: 'IPMAN',
-  firmware: '48.53.72.104',
-  appVersion: '',
-  dhcp: true,
-  ddns: { server: 'user2.ipcam.so', name: '', user: 'dqqlz', password: 'secret' },
-};
+const C7824WIP: DhRecord = WRITEUP_RECORD;
 
 /** The string in a NUL-padded field, read straight from the buffer (independent of the codec). */
 function fieldAt(buf: Buffer, offset: number, length: number): Buffer {
@@ -74,7 +62,8 @@ describe('DH reply built from the C7824WIP values (PROTOCOL.md §2)', () => {
     assert.equal(buf[0x12d], 1);
     assert.equal(str(0x144, 64), 'user2.ipcam.so');
     assert.equal(str(0x1c4, 32), 'dqqlz');
-    assert.equal(str(0x1e4, 32), 'secret');
+    assert.equal(str(0x184, 64), 'dqqlz');
+    assert.equal(str(0x1e4, 32), 'hunter2-ddns');
     // Reserved and trailing bytes stay zero.
     assert.ok(buf.subarray(0x0ec, 0x12d).every((b) => b === 0));
     assert.ok(buf.subarray(0x204, 0x20c).every((b) => b === 0));

@@ -10,6 +10,7 @@ import { decodeDid } from '../../nodes/wire/did';
 import { MessageCode, type PpppMessage, decodeHeader, decodePppp, encodePppp } from '../../nodes/wire/pppp';
 import { readField } from '../../nodes/wire/text';
 import { assertDecoded, bytesUpTo, hex, mutate, mutationsArb, stringUpTo } from './helpers';
+import { WRITEUP_RECORD } from '../support/vectors';
 
 const KNOWN_CODES: readonly number[] = Object.values(MessageCode);
 const KEYS = [...KNOWN_PASSPHRASES, 'camera', 'SHIX'].map(deriveKey);
@@ -220,20 +221,7 @@ const ENCRYPTED_VECTORS: ReadonlyArray<[string, Buffer]> = [
   ['PUNCH_PKT vstarcam2019', encrypt(deriveKey('vstarcam2019'), PPPP_VECTORS[0]?.[1] ?? Buffer.alloc(0))],
 ];
 
-const DH_REPLY = buildDhReply({
-  uid: 'VSTB668515UZCPK',
-  ip: '192.168.11.140',
-  netmask: '255.255.255.0',
-  gateway: '192.168.11.1',
-  dns: ['8.8.8.8', '192.168.11.1'],
-  mac: '48:02:2A:0B:DB:B4',
-  httpPort: 11481,
-  name: 'Камера 前门',
-  firmware: '48.53.72.104',
-  appVersion: '',
-  dhcp: true,
-  ddns: { server: 'user2.ipcam.so', name: '', user: 'dqqlz', password: 'secret' },
-});
+const DH_REPLY = buildDhReply({ ...WRITEUP_RECORD, name: 'Камера 前门' });
 
 const CGI_STREAM = Buffer.concat([
   buildCgiRequest('check_user', { name: '123456789' }, { user: 'admin', password: 'password' }),

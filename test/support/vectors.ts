@@ -1,6 +1,6 @@
 // The real datagrams of PROTOCOL.md (captures and public test vectors), and a built DH reply:
 // the seeds every mutation-based fuzz run starts from.
-import { buildDhReply, type DhRecord } from '../../../nodes/wire/dh';
+import { buildDhReply, type DhRecord } from '../../nodes/wire/dh';
 
 export function hex(text: string): Buffer {
   const clean = text.replace(/\s+/g, '');
