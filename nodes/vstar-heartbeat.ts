@@ -2,7 +2,7 @@ import { type Node, type NodeAPI, type NodeDef } from 'node-red';
 import { type CameraLink, type HeartbeatHandle } from './engine/camera-link';
 import { type HeartbeatEvent, type HeartbeatReport } from './session/heartbeat-monitor';
 import { guarded } from './adapter/guard';
-import { type Membership, breakNode, joinNetwork } from './adapter/membership';
+import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
 import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
 import { type HeartbeatNodeConfig, type HeartbeatProperties, parseHeartbeatConfig } from './adapter/node-config';
 import { StatusView, busy, good, heartbeatStatus } from './adapter/status';
@@ -27,15 +27,9 @@ export = function (RED: NodeAPI): void {
       breakNode(node, view, `bad config: ${parsed.error}`, true);
       return;
     }
-    const joined = joinNetwork(RED, node, def.network, view);
-    if (!joined.ok) return;
-    const membership = joined.membership;
-    const link = membership.endpoint.link(parsed.config.spec, { reconnect: true });
-    if (!link) {
-      breakNode(node, view, 'too many sessions on this network', true, () => membership.leave());
-      return;
-    }
-    run(node, parsed.config, membership, link, view);
+    const joined = joinCameraLink(RED, node, def.network, view, parsed.config.spec, { reconnect: true });
+    if (!joined) return;
+    run(node, parsed.config, joined.membership, joined.link, view);
   }
 
   RED.nodes.registerType('vstar-heartbeat', VstarHeartbeatNode);

@@ -1,7 +1,7 @@
 import { type Node, type NodeAPI, type NodeDef } from 'node-red';
 import { type CameraLink, type LinkConnected, type LinkEvents } from './engine/camera-link';
 import { guarded } from './adapter/guard';
-import { type Membership, breakNode, joinNetwork } from './adapter/membership';
+import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
 import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
 import { type SessionNodeConfig, type SessionProperties, parseSessionConfig } from './adapter/node-config';
 import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter/status';
@@ -34,15 +34,11 @@ export = function (RED: NodeAPI): void {
       breakNode(node, view, `bad config: ${parsed.error}`, true);
       return;
     }
-    const joined = joinNetwork(RED, node, def.network, view);
-    if (!joined.ok) return;
-    const membership = joined.membership;
-    const link = membership.endpoint.link(parsed.config.spec, { reconnect: parsed.config.reconnect });
-    if (!link) {
-      breakNode(node, view, 'too many sessions on this network', true, () => membership.leave());
-      return;
-    }
-    run(node, parsed.config, membership, link, view);
+    const joined = joinCameraLink(RED, node, def.network, view, parsed.config.spec, {
+      reconnect: parsed.config.reconnect,
+    });
+    if (!joined) return;
+    run(node, parsed.config, joined.membership, joined.link, view);
   }
 
   RED.nodes.registerType('vstar-session', VstarSessionNode);

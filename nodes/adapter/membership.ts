@@ -1,4 +1,6 @@
 import { type Node, type NodeAPI } from 'node-red';
+import { type CameraLink, type LinkOptions } from '../engine/camera-link';
+import { type CameraSpec } from '../engine/camera-spec';
 import { type Endpoint } from '../engine/endpoint';
 import { errorMessage, reportError } from './guard';
 import { type NetworkCondition, type NetworkHandle, type NetworkUser, handleOf } from './network-handle';
@@ -111,6 +113,30 @@ export function joinNetwork(RED: NodeAPI, node: Node, networkId: unknown, view: 
   const membership = new Membership(handle, endpoint, view, node);
   handle.register(membership);
   return { ok: true, membership };
+}
+
+/**
+ * Joins the network and takes a share of the camera's session (created on first use): what
+ * vstar-session and vstar-heartbeat both need before they can run. On failure the node is
+ * already broken (red status, logged) and undefined comes back.
+ */
+export function joinCameraLink(
+  RED: NodeAPI,
+  node: Node,
+  networkId: unknown,
+  view: StatusView,
+  spec: CameraSpec,
+  options: LinkOptions,
+): { readonly membership: Membership; readonly link: CameraLink } | undefined {
+  const joined = joinNetwork(RED, node, networkId, view);
+  if (!joined.ok) return undefined;
+  const membership = joined.membership;
+  const link = membership.endpoint.link(spec, options);
+  if (!link) {
+    breakNode(node, view, 'too many sessions on this network', true, () => membership.leave());
+    return undefined;
+  }
+  return { membership, link };
 }
 
 /**

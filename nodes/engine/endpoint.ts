@@ -148,7 +148,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
   private readonly searchingByIp = new Map<string, Set<CameraLink>>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
-  private readonly byUid = new Map<string, Set<CameraLink>>();
+  private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
   private readonly uidOf = new Map<CameraLink, string>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
   private readonly claimToldAt = new Map<CameraLink, number>();
@@ -468,11 +468,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const decoded = decodePppp(plain);
     if (!decoded.ok || (decoded.value.kind !== 'punch' && decoded.value.kind !== 'ready')) return;
     const uid = didToUid(decoded.value.did);
-    const links = this.byUid.get(uid);
-    if (!links) return;
+    const pinned = this.byUid.get(uid);
+    if (!pinned) return;
     this.stats.foreignClaims++;
     const now = this.options.clock();
-    for (const link of links) {
+    for (const link of pinned instanceof Set ? pinned : [pinned]) {
       const peer = link.peer;
       this.warn(
         'foreign-claim',
@@ -489,20 +489,25 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private indexUid(link: CameraLink, uid: string | undefined): void {
     const previous = this.uidOf.get(link);
     if (previous === uid) return;
+    // A UID almost always has one session: the link itself is the value, and a Set only when two
+    // share it (a Set per session cost ~150 B of the ~2 KB a session takes, bench/scale.ts).
     if (previous !== undefined) {
-      const set = this.byUid.get(previous);
-      set?.delete(link);
-      if (set?.size === 0) this.byUid.delete(previous);
+      const held = this.byUid.get(previous);
+      if (held === link) this.byUid.delete(previous);
+      else if (held instanceof Set) {
+        held.delete(link);
+        const [only, ...more] = held;
+        if (only === undefined) this.byUid.delete(previous);
+        else if (more.length === 0) this.byUid.set(previous, only);
+      }
       this.uidOf.delete(link);
     }
     if (uid === undefined) return;
     this.uidOf.set(link, uid);
-    let set = this.byUid.get(uid);
-    if (!set) {
-      set = new Set();
-      this.byUid.set(uid, set);
-    }
-    set.add(link);
+    const held = this.byUid.get(uid);
+    if (held === undefined) this.byUid.set(uid, link);
+    else if (held instanceof Set) held.add(link);
+    else if (held !== link) this.byUid.set(uid, new Set([held, link]));
   }
 
   private sendPppp(data: Buffer, to: Address): void {
