@@ -59,14 +59,15 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   const announceConnected = (connected: LinkConnected): void => {
     identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };
     lostBefore = false;
-    view.set(good(`connected ${Math.round(connected.handshakeMs)} ms`));
     const payload = {
       handshakeMs: roundMs(connected.handshakeMs),
       encryption: connected.encryption,
       attempt: connected.attempt,
       peer: { address: connected.peer.address, port: connected.peer.port },
     };
+    // The flow hears first: the status round trip to the editor is not on the event's path.
     node.send(vstarMessage('connected', topicOf(connected.uid), payload, camera()));
+    view.set(good(`connected ${Math.round(connected.handshakeMs)} ms`));
   };
 
   const onConnecting = guarded(node, 'connecting', ({ attempt }: LinkEvents['connecting'][0]) => {

@@ -1,0 +1,26 @@
+import { codecs } from './codecs';
+import { detection } from './detection';
+import { discovery } from './discovery';
+import { handshake } from './handshake';
+import { idle } from './idle';
+import { nodered } from './nodered';
+import { scale } from './scale';
+import { type BenchOptions, type BenchResult } from './lib/report';
+
+export interface Benchmark {
+  readonly name: string;
+  /** Its number in issue 6's list (1b: the Node-RED half of benchmark 1). */
+  readonly label: string;
+  readonly run: (options: BenchOptions) => Promise<BenchResult>;
+}
+
+/** In the order they run and appear in the table. */
+export const BENCHMARKS: readonly Benchmark[] = [
+  { name: 'handshake', label: '1', run: handshake },
+  { name: 'nodered', label: '1b', run: nodered },
+  { name: 'scale', label: '2', run: scale },
+  { name: 'discovery', label: '3', run: discovery },
+  { name: 'codecs', label: '4', run: codecs },
+  { name: 'detection', label: '5', run: detection },
+  { name: 'idle', label: '6', run: idle },
+];
