@@ -129,10 +129,12 @@ describe('properties', () => {
           now += 1;
           switch (input.kind) {
             case 'alive': {
+              // Waits can add up to the silence timeout: a lost session answers nothing.
+              const open = session.state === 'connected';
               const actions = session.receive(camera.alive(), camera.address, now).actions;
               assert.deepEqual(
                 camera.inbox(actions).map((m) => m.kind),
-                ['alive-ack'],
+                open ? ['alive-ack'] : [],
               );
               all.push(...actions);
               break;
