@@ -199,18 +199,28 @@ describe('camera faults (timeout 3 s, reconnect on)', { concurrency: true }, () 
       let heard = 0;
       let probes = 0;
       let disconnects = 0;
+      let cameraCloses = 0;
+      // The camera has a silence detector of its own (8 s): at 30 % loss both ways it may, rarely,
+      // hear nothing from a client for that long and close. That is the camera's call, not a false
+      // alarm of ours; what must hold is that the session comes back.
+      for (const { link, recorder } of linked) {
+        if (recorder.sequence.endsWith('D(closed-by-camera)')) await connected(link, 20_000);
+      }
       linked.forEach(({ link, recorder }, i) => {
         const b = before[i];
         assert.ok(b);
         cameraAlives += (cams[i]?.stats.alivesSent ?? 0) - b.cameraAlives;
         heard += (link.sessionStats?.alivesAnswered ?? 0) - b.heard;
         probes += (link.sessionStats?.alivesSent ?? 0) - b.probes;
-        disconnects += recorder.count('disconnected');
+        const closes = (recorder.sequence.match(/D\(closed-by-camera\)/g) ?? []).length;
+        cameraCloses += closes;
+        disconnects += recorder.count('disconnected') - closes;
         recorder.assertAlternates();
       });
       const lost = cameraAlives - heard;
       t.diagnostic(
-        `${LOSS_CAMERAS * LOSS_SECONDS} session-seconds at ${LOSS * 100}% loss: ${disconnects} disconnects; ` +
+        `${LOSS_CAMERAS * LOSS_SECONDS} session-seconds at ${LOSS * 100}% loss: ${disconnects} false disconnects, ` +
+          `${cameraCloses} closed by the camera and recovered; ` +
           `camera ALIVEs ${cameraAlives}, heard ${heard}, lost ${lost} (${((lost / Math.max(cameraAlives, 1)) * 100).toFixed(1)}%); ` +
           `own probes ${probes}, answered ${rtts}; longest silence ${Math.round(longestSilence)} ms of ${TIMEOUT_MS}`,
       );
