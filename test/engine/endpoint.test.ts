@@ -208,6 +208,28 @@ describe('endpoint lifecycle', () => {
     }
   });
 
+  test("close() lets every session's CLOSE reach the camera before the sockets go", async () => {
+    const emu = await CameraEmulator.start({ cameras: 1, firstAddress: '127.0.12.1', dhPort: 0, searchPort: 0 });
+    const endpoint = endpointFor(emu);
+    try {
+      await endpoint.ready();
+      const camera = emu.cameras[0];
+      assert.ok(camera);
+      const link = endpoint.link({ kind: 'ip', ip: camera.ip }, { reconnect: false });
+      assert.ok(link);
+      link.connect();
+      await connected(link);
+      const closedByClient = nextEvent(emu, 'session-closed', (_camera: unknown, _peer: unknown, reason: string) => {
+        return reason === 'closed-by-client';
+      });
+      await endpoint.close();
+      await closedByClient;
+    } finally {
+      await endpoint.close();
+      await emu.close();
+    }
+  });
+
   test('close() resolves after both sockets closed and can be called twice', async () => {
     const endpoint = new Endpoint({ targets: ['127.255.255.255'] });
     await endpoint.ready();
