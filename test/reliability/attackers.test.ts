@@ -20,6 +20,7 @@ import {
   LoopbackSocket,
   connected,
   endpointFor,
+  connectWithHeartbeats,
   nextEvent,
   perSecond,
   yieldToLoop,
@@ -244,22 +245,7 @@ describe('flood', () => {
       try {
         await endpoint.ready();
         await endpoint.scan(300);
-        const links = emu.cameras.map((cam) => {
-          const link = endpoint.link({ kind: 'uid', uid: cam.uid }, { reconnect: true });
-          assert.ok(link);
-          return link;
-        });
-        const recorders = links.map((l) => new LinkRecorder(l));
-        for (const link of links) link.connect();
-        await Promise.all(links.map((l) => connected(l)));
-        let beats = 0;
-        let lost = 0;
-        for (const link of links) {
-          const hb = link.startHeartbeat({ intervalMs: 1000, misses: 3 });
-          hb.on('heartbeat', () => beats++);
-          hb.on('lost', () => lost++);
-          heartbeats.push(hb);
-        }
+        const { links, recorders, tally } = await connectWithHeartbeats(endpoint, emu.cameras, 1000, heartbeats);
         const aliveAnswersBefore = links.map((l) => l.sessionStats?.alivesAnswered ?? 0);
         const { pppp } = endpoint.localPorts;
         assert.ok(pppp);
@@ -308,12 +294,12 @@ describe('flood', () => {
             `endpoint read ${received.toLocaleString('en-US')} (${perSecond(received, elapsedMs)}), kernel dropped ~${Math.max(0, sent - received).toLocaleString('en-US')}`,
         );
         t.diagnostic(
-          `during the flood: ${aliveAnswers} camera ALIVEs answered, ${beats} heartbeats, ${lost} lost, ${disconnects} disconnects; ` +
+          `during the flood: ${aliveAnswers} camera ALIVEs answered, ${tally.beats} heartbeats, ${tally.lost} lost, ${disconnects} disconnects; ` +
             `event-loop delay max ${maxDelayMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, mean ${(delay.mean / 1e6).toFixed(1)} ms; ` +
             `heap ${(heapBefore / 1e6).toFixed(1)} MB -> ${(heapAfter / 1e6).toFixed(1)} MB; foreign claims ${endpoint.stats.foreignClaims - statsBefore.foreignClaims}`,
         );
         assert.equal(disconnects, 0, recorders.map((r) => r.sequence).join(' | '));
-        assert.equal(lost, 0);
+        assert.equal(tally.lost, 0);
         assert.ok(aliveAnswers >= links.length * (FLOOD_SECONDS - 2), `sessions kept answering ALIVE: ${aliveAnswers}`);
         assert.ok(heapAfter - heapBefore < 16e6, `heap grew ${((heapAfter - heapBefore) / 1e6).toFixed(1)} MB`);
         assert.ok(maxDelayMs < 1000, `event loop blocked for ${maxDelayMs.toFixed(0)} ms`);

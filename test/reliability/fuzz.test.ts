@@ -21,7 +21,7 @@ import {
   type SessionConfig,
   type SessionState,
 } from '../../nodes/session/session';
-import { LinkRecorder, LoopbackSocket, connected, endpointFor, perSecond, yieldToLoop } from './support/harness';
+import { LoopbackSocket, connectWithHeartbeats, endpointFor, perSecond, yieldToLoop } from './support/harness';
 import { Rng, mutate, randomDatagram, runSeed } from './support/random';
 import { ALL_VECTORS, PUNCH_VECTORS, READY_VECTORS, DRW_VECTORS, VECTOR_PASSPHRASES } from '../support/vectors';
 
@@ -198,22 +198,7 @@ describe('fuzzing', () => {
     try {
       await endpoint.ready();
       await endpoint.scan(300);
-      const links = emu.cameras.map((cam) => {
-        const link = endpoint.link({ kind: 'uid', uid: cam.uid }, { reconnect: true });
-        assert.ok(link);
-        return link;
-      });
-      const recorders = links.map((l) => new LinkRecorder(l));
-      for (const link of links) link.connect();
-      await Promise.all(links.map((l) => connected(l)));
-      let beats = 0;
-      let lost = 0;
-      for (const link of links) {
-        const hb = link.startHeartbeat({ intervalMs: 500, misses: 3 });
-        hb.on('heartbeat', () => beats++);
-        hb.on('lost', () => lost++);
-        heartbeats.push(hb);
-      }
+      const { links, recorders, tally } = await connectWithHeartbeats(endpoint, emu.cameras, 500, heartbeats);
       const warnings: string[] = [];
       endpoint.on('warning', (w) => warnings.push(w));
       const { dh, pppp } = endpoint.localPorts;
@@ -254,7 +239,7 @@ describe('fuzzing', () => {
       const unclaimed = endpoint.stats.ppppUnclaimed - before.ppppUnclaimed;
       const junkIn = ppppIn - (sessionTraffic() - trafficBefore);
       // Heartbeats still come after the flood.
-      const beatsAfterFlood = beats;
+      const beatsAfterFlood = tally.beats;
       await new Promise<void>((resolve) => {
         const hb = heartbeats[0];
         assert.ok(hb);
@@ -268,7 +253,7 @@ describe('fuzzing', () => {
       );
       t.diagnostic(
         `counted: dhBad +${dhBad} (expected ${expectedDhBad} malformed of those sent), ppppUnclaimed +${unclaimed}; ` +
-          `${beatsAfterFlood} heartbeats during the flood, ${lost} lost, ${recorders.reduce((n, r) => n + r.count('disconnected'), 0)} disconnects; ` +
+          `${beatsAfterFlood} heartbeats during the flood, ${tally.lost} lost, ${recorders.reduce((n, r) => n + r.count('disconnected'), 0)} disconnects; ` +
           `${warnings.length} warnings (throttled); table ${endpoint.table.size} cameras`,
       );
       assert.ok(dhIn >= sentDh * 0.95, `DH socket received ${dhIn} of ${sentDh}`);
@@ -279,7 +264,7 @@ describe('fuzzing', () => {
         assert.equal(r.count('disconnected'), 0, r.sequence);
         r.assertAlternates();
       }
-      assert.equal(lost, 0);
+      assert.equal(tally.lost, 0);
       assert.ok(beatsAfterFlood >= links.length * 2, `heartbeats during the flood: ${beatsAfterFlood}`);
       assert.ok(warnings.length <= 10, `warnings are throttled: ${warnings.length}`);
       for (const link of links) endpoint.release(link);

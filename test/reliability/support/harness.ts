@@ -144,3 +144,32 @@ export function yieldToLoop(): Promise<void> {
 export function perSecond(count: number, ms: number): string {
   return `${Math.round((count / Math.max(ms, 1)) * 1000).toLocaleString('en-US')}/s`;
 }
+
+/**
+ * Connects one reconnecting session per camera (by UID) and puts a heartbeat on each, counting
+ * heartbeats and `lost` in `tally`. The handles go into `heartbeats` so the caller's `finally`
+ * can stop them whatever happens.
+ */
+export async function connectWithHeartbeats(
+  endpoint: Endpoint,
+  cameras: readonly { readonly uid: string }[],
+  intervalMs: number,
+  heartbeats: { stop: () => void }[],
+): Promise<{ links: CameraLink[]; recorders: LinkRecorder[]; tally: { beats: number; lost: number } }> {
+  const links = cameras.map((cam) => {
+    const link = endpoint.link({ kind: 'uid', uid: cam.uid }, { reconnect: true });
+    assert.ok(link);
+    return link;
+  });
+  const recorders = links.map((l) => new LinkRecorder(l));
+  for (const link of links) link.connect();
+  await Promise.all(links.map((l) => connected(l)));
+  const tally = { beats: 0, lost: 0 };
+  for (const link of links) {
+    const hb = link.startHeartbeat({ intervalMs, misses: 3 });
+    hb.on('heartbeat', () => tally.beats++);
+    hb.on('lost', () => tally.lost++);
+    heartbeats.push(hb);
+  }
+  return { links, recorders, tally };
+}
