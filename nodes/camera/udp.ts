@@ -1,4 +1,7 @@
 import dgram from 'node:dgram';
+import { closeUdp } from '../engine/udp';
+
+export { closeUdp };
 
 /**
  * Binds a UDP socket and resolves once it listens. The error listener is attached before bind
@@ -22,18 +25,6 @@ export function bindUdp(
       socket.on('error', onError);
       resolve(socket);
     });
-  });
-}
-
-/** Closes a socket and resolves when it emitted `close`; a socket already closed resolves at once. */
-export function closeUdp(socket: dgram.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      // ERR_SOCKET_DGRAM_NOT_RUNNING: closed already.
-      resolve();
-    }
   });
 }
 
