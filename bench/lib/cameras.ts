@@ -5,6 +5,7 @@ import {
   addAddress,
   hardFileLimit,
 } from './emulator-process';
+import { sumStats } from './emulator-stats';
 import { freePort } from './util';
 
 /** Sockets per emulated camera (DH, search, session) and a margin for everything else. */
@@ -54,11 +55,11 @@ export class CameraFleet {
   }
 
   async stats(): Promise<EmulatorStats> {
-    return sum(await Promise.all(this.processes.map((p) => p.stats())));
+    return sumStats(await Promise.all(this.processes.map((p) => p.stats())));
   }
 
   async freeze(): Promise<EmulatorStats> {
-    return sum(await Promise.all(this.processes.map((p) => p.freeze())));
+    return sumStats(await Promise.all(this.processes.map((p) => p.freeze())));
   }
 
   /** CPU time of every emulator process so far, in microseconds. */
@@ -70,24 +71,6 @@ export class CameraFleet {
   async close(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.close()));
   }
-}
-
-function sum(all: readonly EmulatorStats[]): EmulatorStats {
-  const total: EmulatorStats = {
-    alivesSent: 0,
-    aliveAcksReceived: 0,
-    aliveAcksSent: 0,
-    searchesAnswered: 0,
-    probesAnswered: 0,
-    sessionsEstablished: 0,
-    sessionsClosed: 0,
-    sessionsRefused: 0,
-    datagramsIgnored: 0,
-    sendErrors: 0,
-    hostErrors: 0,
-  };
-  for (const stats of all) for (const key of Object.keys(total) as (keyof EmulatorStats)[]) total[key] += stats[key];
-  return total;
 }
 
 export function delta(after: EmulatorStats, before: EmulatorStats): EmulatorStats {

@@ -13,6 +13,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CameraEmulator } from '../../nodes/camera/emulator';
+import { type EmulatorStats, sumStats } from './emulator-stats';
 
 interface Args {
   readonly count: number;
@@ -49,39 +50,8 @@ function openFileLimit(): number | undefined {
   }
 }
 
-interface StatsSum {
-  alivesSent: number;
-  aliveAcksReceived: number;
-  aliveAcksSent: number;
-  searchesAnswered: number;
-  probesAnswered: number;
-  sessionsEstablished: number;
-  sessionsClosed: number;
-  sessionsRefused: number;
-  datagramsIgnored: number;
-  sendErrors: number;
-  hostErrors: number;
-}
-
-function sumStats(emulator: CameraEmulator): StatsSum {
-  const sum: StatsSum = {
-    alivesSent: 0,
-    aliveAcksReceived: 0,
-    aliveAcksSent: 0,
-    searchesAnswered: 0,
-    probesAnswered: 0,
-    sessionsEstablished: 0,
-    sessionsClosed: 0,
-    sessionsRefused: 0,
-    datagramsIgnored: 0,
-    sendErrors: 0,
-    hostErrors: 0,
-  };
-  for (const camera of emulator.cameras) {
-    const s = camera.stats;
-    for (const key of Object.keys(sum) as (keyof StatsSum)[]) sum[key] += s[key];
-  }
-  return sum;
+function cameraStats(emulator: CameraEmulator): EmulatorStats {
+  return sumStats(emulator.cameras.map((camera) => camera.stats));
 }
 
 async function main(): Promise<void> {
@@ -111,7 +81,7 @@ async function main(): Promise<void> {
     openFileLimit: openFileLimit(),
   });
 
-  let frozen: StatsSum | undefined;
+  let frozen: EmulatorStats | undefined;
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     void handle(line);
@@ -134,7 +104,7 @@ async function main(): Promise<void> {
     const common = { type: 'reply', id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss };
     switch (request.cmd) {
       case 'stats':
-        write({ ...common, stats: frozen ?? sumStats(emulator) });
+        write({ ...common, stats: frozen ?? cameraStats(emulator) });
         return;
       case 'power-off':
         await Promise.all(cameras.map((c) => c.powerOff()));
@@ -146,9 +116,9 @@ async function main(): Promise<void> {
         return;
       case 'freeze':
         // Stops every camera (and so every ALIVE), keeping the final counters for `stats`.
-        frozen ??= sumStats(emulator);
+        frozen ??= cameraStats(emulator);
         await emulator.close();
-        frozen = sumStats(emulator);
+        frozen = cameraStats(emulator);
         write({ ...common, stats: frozen });
         return;
       case 'close':

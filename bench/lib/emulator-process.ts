@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { type EmulatorStats } from './emulator-stats';
 
 /** The parent's handle on one emulated-camera process (bench/lib/emulator-child.ts). */
 
@@ -14,19 +15,7 @@ export interface EmulatedCameraInfo {
   readonly sessionPort: number;
 }
 
-export interface EmulatorStats {
-  alivesSent: number;
-  aliveAcksReceived: number;
-  aliveAcksSent: number;
-  searchesAnswered: number;
-  probesAnswered: number;
-  sessionsEstablished: number;
-  sessionsClosed: number;
-  sessionsRefused: number;
-  datagramsIgnored: number;
-  sendErrors: number;
-  hostErrors: number;
-}
+export type { EmulatorStats };
 
 export interface EmulatorReply {
   readonly id: number;
