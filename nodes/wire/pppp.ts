@@ -8,6 +8,11 @@ export const HEADER_LENGTH = 4;
 /** Largest DRW payload a camera sends or accepts. */
 export const MAX_DRW_DATA = 1024;
 const DRW_MARKER = 0xd1;
+/**
+ * The CS2 library writes this marker in DRW_ACKs in some states (PROTOCOL.md §7.1): accepted on
+ * receive, never sent (one write-up reports that `d2` from a client stalls video).
+ */
+const DRW_ACK_ALT_MARKER = 0xd2;
 const DRW_PREFIX_LENGTH = 4;
 /** A DRW_ACK's count is u16, but a datagram holds at most this many indices. */
 export const MAX_ACK_INDICES = 512;
@@ -99,7 +104,8 @@ function decodeDrw(payload: Buffer): Decoded<PpppMessage> {
 
 function decodeDrwAck(payload: Buffer): Decoded<PpppMessage> {
   if (payload.length < DRW_PREFIX_LENGTH) return fail('too-short', 'DRW_ACK needs 4 bytes after the header');
-  if (payload[0] !== DRW_MARKER) return fail('bad-field', 'DRW_ACK marker is not 0xD1');
+  if (payload[0] !== DRW_MARKER && payload[0] !== DRW_ACK_ALT_MARKER)
+    return fail('bad-field', 'DRW_ACK marker is neither 0xD1 nor 0xD2');
   const count = payload.readUInt16BE(2);
   if (payload.length < DRW_PREFIX_LENGTH + count * 2) return fail('bad-length', `DRW_ACK declares ${count} indices`);
   const indices: number[] = [];

@@ -248,6 +248,17 @@ describe('DRW send through the session', () => {
     assert.deepEqual(runUntil(session, 100 + 2 * retransmitMs + 10, 50_000), []);
   });
 
+  test('an ACK marked d2 (the CS2 library in some states) stops the retransmits too', () => {
+    const retransmitMs = DEFAULT_SESSION_TIMING.drw.retransmitMs;
+    const session = connectedSession(camera, makeConfig({ keepaliveIdleMs: 100_000, lostAfterMs: 200_000 }), 0, 20);
+    session.sendData(0, chunk(0), 100);
+    const ackD2 = Buffer.from(camera.drwAck(0, [0]));
+    ackD2[4] = 0xd2;
+    session.receive(ackD2, camera.address, 110);
+    assert.deepEqual(drws(camera.inbox(actionsOf(runUntil(session, 110, 100 + 3 * retransmitMs)))), []);
+    assert.equal(session.stats.retransmits, 0);
+  });
+
   test('after maxTries a drw-failed event and no more sends for it', () => {
     const drw: DrwSenderLimits = { retransmitMs: 100, maxTries: 3, maxInFlight: 8, maxQueued: 16 };
     const session = connectedSession(

@@ -101,6 +101,12 @@ describe('DRW and DRW_ACK', () => {
     assert.equal(toHex(encodePppp({ kind: 'drw-ack', channel: 0, indices: [0] })), toHex(bytes));
   });
 
+  test('a DRW_ACK marked d2 (the CS2 library, PROTOCOL.md §7.1) is accepted; ours stay d1', () => {
+    const bytes = hex('f1 d1 00 08 d2 01 00 02 00 07 ff ff');
+    assert.deepEqual(expectOk(decodePppp(bytes)), { kind: 'drw-ack', channel: 1, indices: [7, 0xffff] });
+    assert.equal(toHex(encodePppp({ kind: 'drw-ack', channel: 1, indices: [7, 0xffff] })).slice(12, 14), 'd1');
+  });
+
   test('DRW layout: d1, channel, index BE, data', () => {
     const data = Buffer.from('hello');
     const bytes = encodePppp({ kind: 'drw', channel: 2, index: 0x1234, data });
@@ -123,6 +129,7 @@ describe('DRW and DRW_ACK', () => {
     expectError(decodePppp(hex('f1 d0 00 04 d2 00 00 00')), 'bad-field');
     expectError(decodePppp(hex('f1 d1 00 03 d1 00 00')), 'too-short');
     expectError(decodePppp(hex('f1 d1 00 04 d0 00 00 00')), 'bad-field');
+    expectError(decodePppp(hex('f1 d1 00 04 d3 00 00 00')), 'bad-field');
     // Count 2, room for one index.
     expectError(decodePppp(hex('f1 d1 00 06 d1 00 00 02 00 00')), 'bad-length');
     // Header claims more payload than the datagram has.
