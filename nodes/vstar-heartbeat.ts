@@ -54,7 +54,7 @@ function run(
     const report = event.report;
     view.set(heartbeatStatus(report, config.misses));
     const uid = identity?.uid ?? specUid;
-    node.send(vstarMessage(event.type, topicOf(uid), payloadOf(report), cameraFor(endpoint, uid, identity)));
+    node.send(vstarMessage(event.type, topicOf(uid), payloadOf(report), cameraFor(endpoint, identity)));
   });
 
   const beat: HeartbeatHandle = link.startHeartbeat({ intervalMs: config.intervalMs, misses: config.misses });

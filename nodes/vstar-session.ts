@@ -54,7 +54,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   const warnedForeign = new Set<string>();
   const specUid = config.spec.kind === 'uid' ? config.spec.uid : undefined;
 
-  const camera = () => cameraFor(endpoint, identity?.uid ?? specUid, identity);
+  const camera = () => cameraFor(endpoint, identity);
 
   const announceConnected = (connected: LinkConnected): void => {
     identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };

@@ -48,17 +48,19 @@ export function topicOf(uid: string | undefined): string {
 }
 
 /**
- * The camera record for `uid` from the network's discovery table (never with the DDNS password),
- * or the identity a session learned when discovery has not seen the camera.
+ * The camera record for a session's messages: what discovery heard from the very address the
+ * session is connected (or was last connected) to, never the DDNS password. Another address
+ * claiming the same UID (an impostor, or a second camera with one UID) never lends its record:
+ * a flow opening `msg.camera.ip:httpPort` must reach the camera the session talks to. Without a
+ * reply from that address, only what the session learned itself.
  */
 export function cameraFor(
   endpoint: Endpoint,
-  uid: string | undefined,
-  fallback: CameraIdentity | undefined,
+  identity: CameraIdentity | undefined,
 ): CameraRecord | CameraIdentity | undefined {
-  const sighting = uid === undefined ? undefined : endpoint.table.get(topicOf(uid));
-  if (sighting) return endpoint.record(sighting, false);
-  return fallback;
+  if (!identity) return undefined;
+  const sighting = endpoint.table.heardFrom(identity.ip, topicOf(identity.uid));
+  return sighting ? endpoint.record(sighting, false) : identity;
 }
 
 /** The `changed` payload: what changed and the values before. */

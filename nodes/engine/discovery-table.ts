@@ -39,6 +39,12 @@ const MAX_CLAIMANTS = 4;
 export class DiscoveryTable {
   private readonly cameras = new Map<string, CameraSighting>();
   private readonly claimants = new Map<string, { addresses: string[]; latest: Map<string, DhRecord> }>();
+  /**
+   * The latest reply heard from each address, whoever the table believes for its UID: a session
+   * pinned to an address describes the camera at that address, never another claimant of its
+   * UID. Holds at most `capacity` addresses, the stalest evicted first.
+   */
+  private readonly latestByAddress = new Map<string, CameraSighting>();
   evictions = 0;
 
   constructor(readonly capacity = DEFAULT_DISCOVERY_CAPACITY) {}
@@ -50,6 +56,7 @@ export class DiscoveryTable {
 
   record(record: DhRecord, address: string, nowMs: number): SightingOutcome | undefined {
     this.noteClaimant(record, address);
+    this.noteAddress(record, address, nowMs);
     const previous = this.cameras.get(record.uid);
     if (!previous) {
       const sighting = { record, address, firstSeenMs: nowMs, lastSeenMs: nowMs };
@@ -88,6 +95,12 @@ export class DiscoveryTable {
     return this.cameras.get(uid);
   }
 
+  /** What the camera `uid` at `address` said last, if a reply from there named that UID. */
+  heardFrom(address: string, uid: string): CameraSighting | undefined {
+    const sighting = this.latestByAddress.get(address);
+    return sighting?.record.uid === uid ? sighting : undefined;
+  }
+
   findByAddress(ip: string): CameraSighting | undefined {
     for (const sighting of this.cameras.values())
       if (sighting.address === ip || sighting.record.ip === ip) return sighting;
@@ -114,6 +127,17 @@ export class DiscoveryTable {
       entry.addresses.push(address);
     }
     entry.latest.set(address, record);
+  }
+
+  private noteAddress(record: DhRecord, address: string, nowMs: number): void {
+    const previous = this.latestByAddress.get(address);
+    const firstSeenMs = previous?.record.uid === record.uid ? previous.firstSeenMs : nowMs;
+    this.latestByAddress.delete(address);
+    this.latestByAddress.set(address, { record, address, firstSeenMs, lastSeenMs: nowMs });
+    if (this.latestByAddress.size > this.capacity) {
+      const stalest = this.latestByAddress.keys().next();
+      if (!stalest.done) this.latestByAddress.delete(stalest.value);
+    }
   }
 
   private insert(uid: string, sighting: CameraSighting): void {
