@@ -49,6 +49,8 @@ export interface LinkHost {
   /** The session's peer or its searching flag changed: the endpoint re-routes datagrams. */
   routeChanged(link: CameraLink, previousPeer: Address | undefined): void;
   canStart(): boolean;
+  /** The session connected: the endpoint looks for other links that name this same camera. */
+  identified(link: CameraLink): void;
 }
 
 export interface LinkOptions {
@@ -58,11 +60,28 @@ export interface LinkOptions {
 export class HeartbeatHandle extends EventEmitter<{ [K in HeartbeatEvent['type']]: [HeartbeatEvent] }> {
   constructor(
     readonly monitor: HeartbeatMonitor,
-    readonly stop: () => void,
+    /** @internal the link whose session the monitor watches: it moves when two links turn out to be one camera. */
+    public home: CameraLink,
   ) {
     super();
   }
+
+  stop(): void {
+    this.home.removeHeartbeat(this);
+  }
 }
+
+/** Every event a follower relays from the link it follows. */
+const RELAYED_EVENTS = [
+  'state',
+  'connecting',
+  'connected',
+  'disconnected',
+  'handshake-failed',
+  'rtt',
+  'data',
+  'foreign-claim',
+] as const satisfies readonly (keyof LinkEvents)[];
 
 interface PendingCgi {
   readonly resolve: (vars: Record<string, string>) => void;
@@ -97,6 +116,16 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   private lastConnected: LinkConnected | undefined;
   private routedPeer: Address | undefined;
   private routedSearching = false;
+  /** @internal the peer IP the endpoint indexed this link under */
+  routedIp: string | undefined;
+  /**
+   * Set when this link turned out to name the same camera as another (by IP here, by UID there):
+   * it then has no session of its own and every call and event goes through the leader, so one
+   * camera has one session on one socket whatever its nodes call it.
+   */
+  private leader: CameraLink | undefined;
+  private followers: Set<CameraLink> | undefined;
+  private stopRelaying: (() => void) | undefined;
 
   constructor(
     readonly spec: CameraSpec,
@@ -108,11 +137,17 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   get state(): LinkState {
-    return this.stateValue;
+    return this.leader ? this.leader.state : this.stateValue;
   }
 
   get connected(): LinkConnected | undefined {
+    if (this.leader) return this.leader.connected;
     return this.stateValue === 'connected' ? this.lastConnected : undefined;
+  }
+
+  /** The link this one follows, when both name one camera. */
+  get following(): CameraLink | undefined {
+    return this.leader;
   }
 
   get peer(): Address | undefined {
@@ -134,13 +169,14 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   get sessionStats(): Session['stats'] | undefined {
-    return this.session?.stats;
+    return this.leader ? this.leader.sessionStats : this.session?.stats;
   }
 
   /** @internal reference counting by the endpoint */
   retain(options: LinkOptions): void {
     this.users++;
     if (options.reconnect) this.reconnect = true;
+    if (options.reconnect && this.leader) this.leader.reconnect = true;
   }
 
   /** @internal returns true when the last user let go */
@@ -151,6 +187,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
 
   /** Starts a session now (again), resetting the backoff. */
   connect(): void {
+    if (this.leader) return this.leader.connect();
     if (this.stateValue === 'connecting' || this.stateValue === 'connected') return;
     this.failures = 0;
     this.startAttempt();
@@ -158,6 +195,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
 
   /** Closes the session and stops reconnecting until `connect()`. */
   disconnect(): void {
+    if (this.leader) return this.leader.disconnect();
     this.retryAt = undefined;
     this.endSession();
     this.setState('stopped');
@@ -181,13 +219,78 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   startHeartbeat(config: HeartbeatConfig): HeartbeatHandle {
-    const handle: HeartbeatHandle = new HeartbeatHandle(new HeartbeatMonitor(config, this.host.now()), () => {
-      this.heartbeats?.delete(handle);
-      this.host.schedule(this, this.nextWakeMs());
-    });
+    if (this.leader) return this.leader.startHeartbeat(config);
+    const handle = new HeartbeatHandle(new HeartbeatMonitor(config, this.host.now()), this);
+    this.adoptHeartbeat(handle);
+    return handle;
+  }
+
+  /** @internal */
+  removeHeartbeat(handle: HeartbeatHandle): void {
+    this.heartbeats?.delete(handle);
+    this.host.schedule(this, this.nextWakeMs());
+  }
+
+  private adoptHeartbeat(handle: HeartbeatHandle): void {
+    handle.home = this;
     (this.heartbeats ??= new Set()).add(handle);
     this.host.schedule(this, this.nextWakeMs());
-    return handle;
+  }
+
+  /**
+   * @internal The endpoint found that `leader` is this link's camera: this link gives up its own
+   * session (and its requests in flight), hands its heartbeats over, and from now on relays the
+   * leader. Its listeners hear where the leader stands at once.
+   */
+  follow(leader: CameraLink): void {
+    const head = leader.leader ?? leader;
+    if (head === this || this.leader) return;
+    this.retryAt = undefined;
+    // Dropped without CLOSE: a half-made handshake with this camera must not close the leader's
+    // session, which the camera knows by the same client port.
+    this.session = undefined;
+    this.syncRoute();
+    for (const pending of this.cgiQueue.splice(0))
+      pending.reject(new Error('request dropped: its session was handed over to another link to the same camera'));
+    this.leader = head;
+    (head.followers ??= new Set()).add(this);
+    if (this.reconnect) head.reconnect = true;
+    for (const handle of this.heartbeats ?? []) head.adoptHeartbeat(handle);
+    this.heartbeats = undefined;
+    this.host.schedule(this, undefined);
+    const relays = RELAYED_EVENTS.map((name) => this.relay(head, name));
+    this.stopRelaying = () => relays.forEach((stop) => stop());
+    for (const follower of this.followers ?? []) {
+      follower.unfollow();
+      follower.follow(head);
+    }
+    this.followers = undefined;
+    this.emit('state', head.state);
+    const up = head.connected;
+    if (up) this.emit('connected', up);
+  }
+
+  /** @internal this follower's last user let go. */
+  unfollow(): void {
+    this.stopRelaying?.();
+    this.stopRelaying = undefined;
+    this.leader?.followers?.delete(this);
+    this.leader = undefined;
+  }
+
+  /** @internal whether anything still needs this link: a node, or a follower whose nodes do. */
+  get inUse(): boolean {
+    return this.users > 0 || (this.followers?.size ?? 0) > 0;
+  }
+
+  private relay(leader: CameraLink, name: (typeof RELAYED_EVENTS)[number]): () => void {
+    // Untyped views: each event is relayed with exactly the arguments the leader emitted.
+    const source: EventEmitter = leader;
+    const listener = (...args: unknown[]): void => {
+      (this as EventEmitter).emit(name, ...args);
+    };
+    source.on(name, listener);
+    return () => source.off(name, listener);
   }
 
   /** Sends a CGI command on channel 0 and resolves with its `var a=b;` answer. */
@@ -197,6 +300,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     credentials: CgiCredentials | undefined,
     timeoutMs: number,
   ): Promise<Record<string, string>> {
+    if (this.leader) return this.leader.cgi(name, params, credentials, timeoutMs);
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (!session || this.stateValue !== 'connected') return reject(new Error('not connected'));
@@ -250,6 +354,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   private startAttempt(): void {
+    if (this.leader) return;
     if (!this.host.canStart()) {
       this.setState('waiting');
       return;
@@ -309,6 +414,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
         };
         this.setState('connected');
         this.emit('connected', this.lastConnected);
+        this.host.identified(this);
         return;
       case 'disconnected': {
         for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error(`disconnected (${event.reason})`));

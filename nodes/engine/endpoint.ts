@@ -150,6 +150,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
   private readonly uidOf = new Map<CameraLink, string>();
+  /** Links with a peer, by the peer's IP: a new link naming that IP joins the link already talking to it. */
+  private readonly byPeerIp = new Map<string, CameraLink>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
   private readonly claimToldAt = new Map<CameraLink, number>();
   private readonly lastWarning = new Map<string, number>();
@@ -183,6 +185,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       sessionConfig: (spec, lastPeerIp) => this.sessionConfig(spec, lastPeerIp),
       routeChanged: (link, previous) => this.routeChanged(link, previous),
       canStart: () => this.stateValue === 'ready',
+      identified: (link) => this.absorbSameCamera(link),
     };
     this.opening = this.open();
   }
@@ -287,6 +290,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       if (this.links.size >= this.options.maxSessions || this.stateValue === 'closed') return undefined;
       link = new CameraLink(spec, this.linkHost, options);
       this.links.set(key, link);
+      const same = this.linkToSameCamera(spec);
+      if (same) this.join(link, same, 'discovery and the sessions already up');
     }
     link.retain(options);
     return link;
@@ -294,13 +299,73 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   release(link: CameraLink): void {
     if (!link.releaseOne()) return;
+    this.dropIfUnused(link);
+  }
+
+  private dropIfUnused(link: CameraLink): void {
+    if (link.inUse || this.links.get(specKey(link.spec)) !== link) return;
+    this.links.delete(specKey(link.spec));
+    const leader = link.following;
+    if (leader) {
+      link.unfollow();
+      link.removeAllListeners();
+      this.dropIfUnused(leader);
+      return;
+    }
     link.halt();
     link.removeAllListeners();
     this.scheduler.delete(link);
     this.setSearching(link, false);
     this.indexUid(link, undefined);
+    this.indexPeerIp(link, undefined);
     this.claimToldAt.delete(link);
-    this.links.delete(specKey(link.spec));
+  }
+
+  /**
+   * The link already serving the camera `spec` names under another name (a UID where it was
+   * named by IP, or the reverse), as far as discovery and the sessions up now can tell.
+   */
+  private linkToSameCamera(spec: CameraSpec): CameraLink | undefined {
+    let found: CameraLink | undefined;
+    if (spec.kind === 'uid') {
+      const byUid = this.byUid.get(spec.uid);
+      found = byUid instanceof Set ? byUid.values().next().value : byUid;
+      const address = this.table.get(spec.uid)?.address;
+      if (!found && address !== undefined) found = this.links.get(specKey({ kind: 'ip', ip: address }));
+    } else if (spec.kind === 'ip') {
+      found = this.byPeerIp.get(spec.ip);
+      const uid = found ? undefined : this.table.findByAddress(spec.ip)?.record.uid;
+      if (uid !== undefined) found = this.links.get(specKey({ kind: 'uid', uid }));
+    }
+    return found?.following ?? found;
+  }
+
+  /**
+   * A session connected: links that name its camera by its UID or by its IP and are not connected
+   * themselves become its followers (their handshakes could never finish: the camera answers
+   * one client port once, and this session holds it).
+   */
+  private absorbSameCamera(link: CameraLink): void {
+    const up = link.connected;
+    if (!up || link.following) return;
+    for (const spec of [{ kind: 'uid', uid: up.uid } as const, { kind: 'ip', ip: up.peer.address } as const]) {
+      const other = this.links.get(specKey(spec));
+      if (!other || other === link || other.following === link || other.connected) continue;
+      this.join(other, link, `a session to ${up.peer.address}`);
+    }
+  }
+
+  private join(follower: CameraLink, leader: CameraLink, how: string): void {
+    follower.follow(leader);
+    this.scheduler.delete(follower);
+    this.setSearching(follower, false);
+    this.indexUid(follower, undefined);
+    this.indexPeerIp(follower, undefined);
+    this.emit(
+      'warning',
+      `camera ${follower.description} and camera ${leader.description} are one camera (found through ${how}): ` +
+        'they share one session; name it the same way everywhere to make this plain',
+    );
   }
 
   async close(): Promise<void> {
@@ -314,6 +379,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.searchingByIp.clear();
     this.byUid.clear();
     this.uidOf.clear();
+    this.byPeerIp.clear();
     this.claimToldAt.clear();
     this.scheduler.close();
     if (this.bindTimer) clearTimeout(this.bindTimer);
@@ -510,6 +576,14 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     else if (held !== link) this.byUid.set(uid, new Set([held, link]));
   }
 
+  private indexPeerIp(link: CameraLink, ip: string | undefined): void {
+    const previous = link.routedIp;
+    if (previous === ip) return;
+    if (previous !== undefined && this.byPeerIp.get(previous) === link) this.byPeerIp.delete(previous);
+    link.routedIp = ip;
+    if (ip !== undefined) this.byPeerIp.set(ip, link);
+  }
+
   private sendPppp(data: Buffer, to: Address): void {
     const socket = this.ppppSocket;
     if (!socket) return;
@@ -574,6 +648,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const peer = link.peer;
     if (peer) this.byPeer.set(addressKey(peer), link);
     this.indexUid(link, peer ? link.peerUid : undefined);
+    this.indexPeerIp(link, peer?.address);
     this.setSearching(link, link.handshaking);
   }
 
