@@ -52,14 +52,20 @@ const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
   mac: '48:02:2A:00:00:01',
   name: 'Emulated camera',
   httpPort: 80,
-  // Looks like an IP, as real firmware versions do (PROTOCOL.md §2).
+  // The identity fills the DH reply slot by slot as a real camera does (the captures in
+  // test/support/vectors.ts), with every address on loopback. The firmware version looks like
+  // an IP, as real ones do (PROTOCOL.md §2).
   firmware: '48.53.72.104',
-  appVersion: '',
+  // Real firmware puts the start of its own `var app_ver="…` line in this 16-byte slot.
+  appVersion: 'var app_ver="C',
   netmask: '255.0.0.0',
   gateway: '127.0.0.1',
   dns: ['127.0.0.1', '127.0.0.1'],
   dhcp: true,
-  ddns: { server: '', name: '', user: '', password: '' },
+  // Real cameras carry a vendor DDNS server, no DDNS name, and a factory account of five
+  // lower-case letters with a six-digit password. The server here resolves to loopback (RFC 6761)
+  // and the password is a placeholder, not a secret.
+  ddns: { server: 'user2.ipcam.localhost', name: '', user: 'vstar', password: '000000' },
   broadcastAddress: '127.255.255.255',
   passphrase: undefined,
   user: 'admin',

@@ -7,7 +7,11 @@ export const DH_PROBE: Buffer = Buffer.from([0x44, 0x48, 0x01, 0x01]);
 const REPLY_MAGIC = Buffer.from([0x44, 0x48, 0x01, 0x08]);
 export const DH_REPLY_LENGTH = 524;
 
-/** Byte offsets of the reply's fields; every length is the field's full width. */
+/**
+ * Byte offsets of the reply's fields; every length is the field's full width. The firmware's
+ * struct also has slots nothing here reads, zero in every capture: user and password
+ * (0x0EC, 32 + 32), sysmode (0x12C) and 0x12E..0x143.
+ */
 const F = {
   ip: [0x004, 16],
   netmask: [0x014, 16],
@@ -29,6 +33,14 @@ const F = {
 
 /** The reply's core fields end with the UID; everything after is optional on short replies. */
 const CORE_LENGTH = F.uid[0] + F.uid[1];
+
+/**
+ * The 8 bytes after the DDNS password lie past the firmware's structures, so they hold whatever
+ * followed them in its memory. In the real capture kept in the tests (test/support/vectors.ts)
+ * they repeat the reply's first 8 bytes (`DH 01 08` and the start of the IP); the emulator does
+ * the same. Parsers ignore them.
+ */
+const TRAILER_OFFSET = F.ddnsPassword[0] + F.ddnsPassword[1];
 
 export interface Ddns {
   readonly server: string;
@@ -136,7 +148,11 @@ export function parseDhReply(buf: Buffer): Decoded<DhRecord> {
   });
 }
 
-/** Builds a full 524-byte reply, as the emulator sends it. Over-long strings are truncated to their field. */
+/**
+ * Builds a full 524-byte reply, as the emulator sends it, laid out as a real camera's: every text
+ * NUL-terminated and zero-padded inside its field, the slots nothing fills zero, the trailer a copy
+ * of the first 8 bytes. Over-long strings are truncated to their field.
+ */
 export function buildDhReply(record: DhRecord): Buffer {
   const buf = Buffer.alloc(DH_REPLY_LENGTH);
   REPLY_MAGIC.copy(buf, 0);
@@ -158,5 +174,6 @@ export function buildDhReply(record: DhRecord): Buffer {
   put(F.ddnsName, record.ddns.name);
   put(F.ddnsUser, record.ddns.user);
   put(F.ddnsPassword, record.ddns.password);
+  buf.copy(buf, TRAILER_OFFSET, 0, DH_REPLY_LENGTH - TRAILER_OFFSET);
   return buf;
 }

@@ -9,6 +9,15 @@ import { decrypt, deriveKey, encrypt } from '../../nodes/wire/cipher';
 import { DH_PROBE, parseDhReply } from '../../nodes/wire/dh';
 import { decodePppp, encodePppp, type PpppMessage } from '../../nodes/wire/pppp';
 import { type Received, UdpClient, deadline, udpHandleCount } from './udp-client';
+import { REAL_DH_REPLY, SANITIZED_DH_REPLY } from '../support/vectors';
+import {
+  TRAILER_OFFSET,
+  filledSlots,
+  masscanRejects,
+  nosefuPortScanner,
+  nosefuScanner,
+  slotShapes,
+} from '../wire/dh-readers';
 
 const BROADCAST = '127.255.255.255';
 
@@ -64,6 +73,27 @@ test('a broadcast DH probe gets a unicast reply and a broadcast copy from every 
       assert.equal(camera.stats.probesAnswered, 1);
     }
     assert.equal(new Set(emulator.cameras.map((c) => c.uid)).size, 3);
+  });
+});
+
+test('every DH reply on the wire, both copies, is laid out as a real camera lays it out and read by third-party scanners', async () => {
+  const realFilled = new Set([...filledSlots(REAL_DH_REPLY), ...filledSlots(SANITIZED_DH_REPLY)]);
+  await withEmulator({ cameras: 5 }, async (emulator, client) => {
+    client.send(DH_PROBE, { address: BROADCAST, port: emulator.dhPort });
+    const replies = await client.take(10, (r) => parseDhReply(r.data).ok, 'DH replies');
+    for (const { data } of replies) {
+      const parsed = parseDhReply(data);
+      assert.ok(parsed.ok);
+      const camera = emulator.cameras.find((c) => c.uid === parsed.value.uid);
+      assert.ok(camera);
+      assert.equal(data.length, 524);
+      assert.deepEqual(new Set(filledSlots(data)), realFilled);
+      for (const slot of slotShapes(data)) assert.ok(slot.terminated && slot.cleanPadding, slot.name);
+      assert.ok(data.subarray(TRAILER_OFFSET).equals(data.subarray(0, 8)));
+      assert.equal(nosefuScanner(data).port, camera.httpPort);
+      assert.equal(nosefuPortScanner(data).appVersion, 'C');
+      assert.equal(masscanRejects(data), undefined);
+    }
   });
 });
 

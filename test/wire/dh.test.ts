@@ -12,7 +12,8 @@ import {
   parseMac,
 } from '../../nodes/wire/dh';
 import { expectError, expectOk, hex, stringUpTo, toHex } from './helpers';
-import { WRITEUP_RECORD } from '../support/vectors';
+import { REAL_DH_REPLY, SANITIZED_DH_REPLY, WRITEUP_RECORD } from '../support/vectors';
+import { TRAILER_OFFSET, ZERO_RANGES, slotShapes } from './dh-readers';
 
 /** The C7824WIP of PROTOCOL.md §2. Its MAC holds the valid UTF-8 pair DB B4. */
 const C7824WIP: DhRecord = WRITEUP_RECORD;
@@ -64,9 +65,10 @@ describe('DH reply built from the C7824WIP values (PROTOCOL.md §2)', () => {
     assert.equal(str(0x1c4, 32), 'dqqlz');
     assert.equal(str(0x184, 64), 'dqqlz');
     assert.equal(str(0x1e4, 32), 'hunter2-ddns');
-    // Reserved and trailing bytes stay zero.
+    // Reserved bytes stay zero; the trailer repeats the first 8 bytes, as in the real capture.
     assert.ok(buf.subarray(0x0ec, 0x12d).every((b) => b === 0));
-    assert.ok(buf.subarray(0x204, 0x20c).every((b) => b === 0));
+    assert.ok(buf.subarray(0x12e, 0x144).every((b) => b === 0));
+    assert.equal(toHex(buf.subarray(0x204, 0x20c)), '44 48 01 08 31 39 32 2e');
   });
 
   test('every field is NUL-terminated inside its own width', () => {
@@ -107,6 +109,103 @@ describe('DH reply built from the C7824WIP values (PROTOCOL.md §2)', () => {
     full.write('123.123.123.1234', 0x004, 'latin1');
     assert.equal(expectOk(parseDhReply(full)).ip, '123.123.123.1234');
     assert.equal(expectOk(parseDhReply(full)).netmask, '255.255.255.0');
+  });
+});
+
+describe('the real captures (test/support/vectors.ts)', () => {
+  test('parse to every field', () => {
+    assert.deepEqual(expectOk(parseDhReply(REAL_DH_REPLY)), {
+      uid: 'VSTA000000XXXXX',
+      ip: '192.168.1.51',
+      netmask: '255.255.255.0',
+      gateway: '192.168.1.1',
+      dns: ['8.8.8.8', '192.168.1.1'],
+      mac: '48:02:2D:01:5C:E9',
+      httpPort: 85,
+      name: 'IPCAM',
+      firmware: '00.00.00.00',
+      appVersion: '',
+      dhcp: false,
+      ddns: { server: 'user2.gocam.so', name: '', user: 'fjedr', password: '000000' },
+    });
+    assert.deepEqual(expectOk(parseDhReply(SANITIZED_DH_REPLY)), {
+      uid: 'TEST000001ABCDE',
+      ip: '192.0.2.20',
+      netmask: '255.255.255.0',
+      gateway: '192.0.2.1',
+      dns: ['203.0.113.53', '203.0.113.53'],
+      mac: '02:00:00:00:00:01',
+      httpPort: 18080,
+      name: 'Lab camera 相机',
+      firmware: '66.81.204.19',
+      appVersion: 'var app_ver="C',
+      dhcp: false,
+      ddns: { server: '', name: '', user: '', password: '' },
+    });
+  });
+
+  test("buildDhReply of the real reply's record gives back the real reply, all 524 bytes", () => {
+    const rebuilt = buildDhReply(expectOk(parseDhReply(REAL_DH_REPLY)));
+    for (let i = 0; i < DH_REPLY_LENGTH; i += 16) {
+      assert.equal(
+        toHex(rebuilt.subarray(i, i + 16)),
+        toHex(REAL_DH_REPLY.subarray(i, i + 16)),
+        `bytes at 0x${i.toString(16)}`,
+      );
+    }
+    assert.ok(rebuilt.equals(REAL_DH_REPLY));
+  });
+
+  test('and of the sanitized one, over the bytes it still has as captured (0x000..0x0EB)', () => {
+    const rebuilt = buildDhReply(expectOk(parseDhReply(SANITIZED_DH_REPLY)));
+    assert.equal(toHex(rebuilt.subarray(0, 0xec)), toHex(SANITIZED_DH_REPLY.subarray(0, 0xec)));
+  });
+
+  test('every text is NUL-terminated and zero-padded inside its slot, in the captures and in what buildDhReply writes', () => {
+    for (const [what, reply] of [
+      ['real', REAL_DH_REPLY],
+      ['sanitized', SANITIZED_DH_REPLY],
+      ['built', buildDhReply(C7824WIP)],
+    ] as const) {
+      for (const slot of slotShapes(reply)) {
+        assert.ok(slot.terminated && slot.cleanPadding, `${what} ${slot.name}`);
+      }
+      for (const [from, to] of ZERO_RANGES) {
+        assert.ok(
+          reply.subarray(from, to).every((b) => b === 0),
+          `${what} 0x${from.toString(16)}`,
+        );
+      }
+    }
+  });
+
+  test('the trailer repeats the first 8 bytes', () => {
+    assert.equal(REAL_DH_REPLY.length - TRAILER_OFFSET, 8);
+    assert.ok(REAL_DH_REPLY.subarray(TRAILER_OFFSET).equals(REAL_DH_REPLY.subarray(0, 8)));
+    const built = buildDhReply(C7824WIP);
+    assert.ok(built.subarray(TRAILER_OFFSET).equals(built.subarray(0, 8)));
+  });
+
+  test('an app-version slot filled to its 16 bytes, with no NUL, parses to its 16 characters', () => {
+    const full = Buffer.from(SANITIZED_DH_REPLY);
+    full.write('var app_ver="C1.', 0x0dc, 'latin1');
+    assert.equal(full[0x0eb], 0x2e);
+    const record = expectOk(parseDhReply(full));
+    assert.equal(record.appVersion, 'var app_ver="C1.');
+    assert.equal(record.appVersion.split('"')[1], 'C1.');
+    // Non-zero bytes after the slot (the user slot of other firmware) do not spill into it.
+    full.write('admin', 0x0ec, 'latin1');
+    assert.equal(expectOk(parseDhReply(full)).appVersion, 'var app_ver="C1.');
+    assert.equal(expectOk(parseDhReply(full)).firmware, '66.81.204.19');
+  });
+
+  test('text after the first NUL inside a slot is left out', () => {
+    const junk = Buffer.from(REAL_DH_REPLY);
+    junk.write('xyz', 0x07c + 6, 'latin1'); // "IPCAM\0xyz"
+    junk.write('\0junk', 0x0dc, 'latin1');
+    const record = expectOk(parseDhReply(junk));
+    assert.equal(record.name, 'IPCAM');
+    assert.equal(record.appVersion, '');
   });
 });
 
@@ -260,6 +359,19 @@ describe('DH properties', () => {
         const buf = buildDhReply(record);
         assert.equal(buf.length, DH_REPLY_LENGTH);
         assert.deepEqual(expectOk(parseDhReply(buf)), record);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('every reply is laid out as the real one: texts terminated and zero-padded, reserved bytes zero, trailer = first 8 bytes', () => {
+    fc.assert(
+      fc.property(recordArb, (record) => {
+        const buf = buildDhReply(record);
+        for (const slot of slotShapes(buf)) assert.ok(slot.terminated && slot.cleanPadding, slot.name);
+        for (const [from, to] of ZERO_RANGES) assert.ok(buf.subarray(from, to).every((b) => b === 0));
+        assert.ok(buf[0x12d] === 0 || buf[0x12d] === 1);
+        assert.ok(buf.subarray(TRAILER_OFFSET).equals(buf.subarray(0, 8)));
       }),
       { numRuns: 1000 },
     );
