@@ -5,7 +5,7 @@ import { errorMessage, guarded } from './adapter/guard';
 import { type Membership, breakNode, joinNetwork } from './adapter/membership';
 import { changedPayload, roundMs, vstarMessage } from './adapter/messages';
 import { type DiscoverConfig, type DiscoverProperties, parseDiscoverConfig } from './adapter/node-config';
-import { StatusView, busy, idle } from './adapter/status';
+import { StatusView, bad, busy, idle } from './adapter/status';
 
 /**
  * `vstar-discover`: scans the network for cameras on any input, and every `interval` seconds
@@ -16,6 +16,13 @@ import { StatusView, busy, idle } from './adapter/status';
 interface DiscoverDef extends NodeDef, DiscoverProperties {}
 
 type Send = (msg: NodeMessage) => void;
+
+/**
+ * Per-camera messages (`discovered`, `changed`, `conflict`) one node sends per scan; the rest are
+ * counted in the next `scan-complete` (`suppressed`). Larger than any real LAN, small enough that
+ * a flood of forged UIDs cannot become a flood of flow messages.
+ */
+const MAX_CAMERA_EVENTS_PER_SCAN = 256;
 
 export = function (RED: NodeAPI): void {
   function VstarDiscoverNode(this: Node, def: DiscoverDef): void {
@@ -48,15 +55,34 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
   let current: Promise<void> | undefined;
   let firstScanPending = config.intervalS > 0;
   let timer: NodeJS.Timeout | undefined;
+  /** What is left of this scan's per-camera messages, and what was held back since the last scan-complete. */
+  let budget = MAX_CAMERA_EVENTS_PER_SCAN;
+  let suppressed = 0;
+  let warnedFlood = false;
 
   const record = (sighting: CameraSighting) => endpoint.record(sighting, config.includeSecrets);
+
+  const sendCameraEvent = (msg: NodeMessage, send: Send): void => {
+    if (budget > 0) {
+      budget--;
+      send(msg);
+      return;
+    }
+    suppressed++;
+    if (warnedFlood) return;
+    warnedFlood = true;
+    node.warn(
+      `more than ${MAX_CAMERA_EVENTS_PER_SCAN} camera messages in one scan (a flood of forged replies?): ` +
+        'the rest are only counted, in scan-complete (payload.suppressed); every camera is still in its list',
+    );
+  };
 
   const announce = (sighting: CameraSighting, send: Send): void => {
     const uid = sighting.record.uid;
     if (known.has(uid)) return;
     if (known.size >= endpoint.options.maxCameras) known.clear();
     known.add(uid);
-    if (each) send(vstarMessage('discovered', uid, record(sighting), record(sighting)));
+    if (each) sendCameraEvent(vstarMessage('discovered', uid, record(sighting), record(sighting)), send);
   };
 
   const onDiscovered = guarded(node, 'discovered', (sighting: EndpointEvents['discovered'][0]) => {
@@ -67,13 +93,17 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
     known.add(sighting.record.uid);
     if (each) {
       const uid = sighting.record.uid;
-      node.send(vstarMessage('changed', uid, changedPayload(previous, changes), record(sighting)));
+      sendCameraEvent(vstarMessage('changed', uid, changedPayload(previous, changes), record(sighting)), (msg) =>
+        node.send(msg),
+      );
     }
   });
   const onConflict = guarded(node, 'conflict', ({ sighting, claimants }: EndpointEvents['conflict'][0]) => {
     if (closed || !each) return;
     const uid = sighting.record.uid;
-    node.send(vstarMessage('conflict', uid, { claimants: [...claimants] }, record(sighting)));
+    sendCameraEvent(vstarMessage('conflict', uid, { claimants: [...claimants] }, record(sighting)), (msg) =>
+      node.send(msg),
+    );
   });
   endpoint.on('discovered', onDiscovered);
   endpoint.on('changed', onChanged);
@@ -92,6 +122,7 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
 
   async function scan(send: Send): Promise<void> {
     view.set(busy('scanning'));
+    budget = MAX_CAMERA_EVENTS_PER_SCAN;
     const result = await endpoint.scan(config.windowMs);
     if (closed) return;
     for (const sighting of result.cameras) announce(sighting, send);
@@ -101,8 +132,19 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
       count: cameras.length,
       durationMs: roundMs(result.durationMs, 0),
       targets: [...result.targets],
+      suppressed,
+      errors: [...result.errors],
     };
+    suppressed = 0;
     send(vstarMessage('scan-complete', 'scan', payload, undefined));
+    const failedEverywhere = result.errors.length > 0 && result.errors.length >= result.targets.length;
+    if (failedEverywhere) {
+      // Nothing left this machine: a grey "0 cameras" would hide it (a broadcast with no route, a
+      // target no interface reaches).
+      node.error(`scan: no probe could be sent: ${result.errors.join('; ')}`);
+      view.set(bad(`probe failed: ${shortReason(result.errors[0] ?? 'send failed')}`));
+      return;
+    }
     if (result.errors.length > 0) node.warn(`scan: ${result.errors.join('; ')}`);
     view.set(idle(cameras.length === 1 ? '1 camera' : `${cameras.length} cameras`));
   }
@@ -143,4 +185,9 @@ function run(node: Node, config: DiscoverConfig, membership: Membership, view: S
     firstScanPending = false;
     scheduled();
   });
+}
+
+/** The error code of a send failure (`ENETUNREACH`), for a status that must stay short. */
+function shortReason(error: string): string {
+  return /\bE[A-Z]{3,}\b/.exec(error)?.[0] ?? error.slice(0, 40);
 }

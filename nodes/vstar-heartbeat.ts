@@ -45,7 +45,8 @@ function run(
   view: StatusView,
 ): void {
   const endpoint = membership.endpoint;
-  const specUid = config.spec.kind === 'uid' ? config.spec.uid : undefined;
+  // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
+  const specTopic = config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
   let identity: CameraIdentity | undefined;
 
   const onEvent = guarded(node, 'heartbeat', (event: HeartbeatEvent) => {
@@ -53,7 +54,7 @@ function run(
     if (connected) identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };
     const report = event.report;
     view.set(heartbeatStatus(report, config.misses));
-    const uid = identity?.uid ?? specUid;
+    const uid = identity?.uid ?? specTopic;
     node.send(vstarMessage(event.type, topicOf(uid), payloadOf(report), cameraFor(endpoint, identity)));
   });
 

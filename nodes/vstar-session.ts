@@ -52,7 +52,8 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   let lostBefore = false;
   let identity: CameraIdentity | undefined;
   const warnedForeign = new Set<string>();
-  const specUid = config.spec.kind === 'uid' ? config.spec.uid : undefined;
+  // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
+  const specTopic = config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
 
   const camera = () => cameraFor(endpoint, identity);
 
@@ -80,7 +81,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
     if (reason !== 'closed') lostBefore = true;
     view.set(disconnectedStatus(reason, detail));
     const payload = detail === undefined ? { reason } : { reason, detail };
-    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? specUid), payload, camera()));
+    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? specTopic), payload, camera()));
   });
   const onHandshakeFailed = guarded(node, 'handshake', (event: LinkEvents['handshake-failed'][0]) => {
     if (stoppedByUser) return;

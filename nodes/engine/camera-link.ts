@@ -417,6 +417,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
         this.host.identified(this);
         return;
       case 'disconnected': {
+        // Attempts are counted per outage: the first reconnect after this one is attempt 1.
+        this.attempt = 0;
         for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error(`disconnected (${event.reason})`));
         const uid = this.lastConnected?.uid;
         const detail = event.detail;

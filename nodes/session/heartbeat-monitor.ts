@@ -82,6 +82,8 @@ export class HeartbeatMonitor {
     if (nowMs < this.nextWakeMs()) return { probe: false, events: [] };
     const heard = connected && lastHeardMs > this.lastTickAt;
     this.lastTickAt = nowMs;
+    // A round trip measured before an outage says nothing about the link now.
+    if (!connected) this.rttLast = null;
     // The next tick is due one interval after this one was due, not after it ran: the endpoint's
     // timer runs a little late by design (it coalesces wakeups), and a cadence that slipped by
     // every delay would stretch the `misses` intervals and so the time to `lost`. A tick more

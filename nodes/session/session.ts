@@ -383,7 +383,7 @@ export class Session {
     if (nowMs - this.lastHeardAt >= this.config.lostAfterMs) {
       return [
         this.sendMessage({ kind: 'close' }),
-        ...this.end('timeout', `no reply for ${nowMs - this.lastHeardAt} ms`),
+        ...this.end('timeout', `no reply for ${Math.round(nowMs - this.lastHeardAt)} ms`),
       ];
     }
     const actions: SessionAction[] = [];

@@ -111,7 +111,14 @@ describe('vstar-discover', () => {
       durationMs: number;
       targets: string[];
     };
-    assert.deepEqual(Object.keys(payload).sort(), ['cameras', 'count', 'durationMs', 'targets']);
+    assert.deepEqual(Object.keys(payload).sort(), [
+      'cameras',
+      'count',
+      'durationMs',
+      'errors',
+      'suppressed',
+      'targets',
+    ]);
     assert.equal(payload.count, 3);
     assert.deepEqual(payload.cameras.map((c) => c.uid).sort(), emu.cameras.map((c) => c.uid).sort());
     assert.deepEqual(payload.targets, [LOOPBACK_BROADCAST]);

@@ -95,6 +95,14 @@ describe('vstar-heartbeat', () => {
       const beforeLost = inbox.messages.indexOf(lost) - 1;
       assert.equal(inbox.messages[beforeLost]?.event, 'heartbeat', "the interval's heartbeat comes first");
       await waitStatus(getNode('beat'), (s) => s.fill === 'red' && s.text === 'lost', 'red "lost"');
+      // Once the session is down too, no round trip from before the outage is passed off as current.
+      const offline = await inbox.next(
+        (m) => m.event === 'heartbeat' && !(m.payload as Report).connected,
+        inbox.messages.indexOf(lost),
+        'heartbeat while disconnected',
+      );
+      assert.equal((offline.payload as Report).rttMs, null);
+      assert.notEqual((offline.payload as Report).rttMinMs, null, 'the statistics of the earlier round trips stay');
     } finally {
       await camera.powerOn();
     }
