@@ -1,6 +1,6 @@
 // Runs every test file under test/ with Node's own test runner, TypeScript loaded through tsx.
 // `--only unit` runs the fast layers (wire, session, camera state machines) alone.
-// The console gets one line per file, the details of failures and the summary
+// When the run ends the console gets one line per file, the details of failures and the summary
 // (scripts/test-reporter.mjs); the complete spec report goes to .tmp/test-report.txt.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -37,7 +37,7 @@ mkdirSync(dirname(fullReport), { recursive: true });
 const quiet = process.allowedNodeEnvironmentFlags.has('--disable-warning')
   ? ['--disable-warning=ExperimentalWarning']
   : [];
-console.log(`Complete report: ${relative(process.cwd(), fullReport)}`);
+console.log(`Running ${files.length} test files; the complete report goes to ${relative(process.cwd(), fullReport)}`);
 const result = spawnSync(
   process.execPath,
   [
