@@ -1,9 +1,11 @@
 // Runs every test file under test/ with Node's own test runner, TypeScript loaded through tsx.
 // `--only unit` runs the fast layers (wire, session, camera state machines) alone.
+// When the run ends the console gets one line per file, the details of failures and the summary
+// (scripts/test-reporter.mjs); the complete spec report goes to .tmp/test-report.txt.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -28,9 +30,28 @@ if (only === 'unit') {
 const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--only');
 if (explicit.length > 0) files = explicit;
 
+const fullReport = join(root, '.tmp', 'test-report.txt');
+mkdirSync(dirname(fullReport), { recursive: true });
+// Tests that mock timers (t.mock.timers) make Node print an ExperimentalWarning in every run;
+// the flag (Node 20.11+) passes on to the test files' processes.
+const quiet = process.allowedNodeEnvironmentFlags.has('--disable-warning')
+  ? ['--disable-warning=ExperimentalWarning']
+  : [];
+console.log(`Running ${files.length} test files; the complete report goes to ${relative(process.cwd(), fullReport)}`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  [
+    ...quiet,
+    '--import',
+    'tsx',
+    '--test',
+    `--test-reporter=${pathToFileURL(join(root, 'scripts', 'test-reporter.mjs')).href}`,
+    '--test-reporter-destination=stdout',
+    '--test-reporter=spec',
+    `--test-reporter-destination=${fullReport}`,
+    '--test-concurrency=2',
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

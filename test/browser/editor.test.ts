@@ -9,6 +9,12 @@ import { type Readable } from 'node:stream';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { CameraEmulator } from '../../nodes/camera/emulator';
 
+/** The editor's global, as far as these tests use it inside the page. */
+declare const RED: {
+  actions: { invoke(name: string): void };
+  nodes: { eachConfig(visit: (node: { type: string; name?: string }) => void): void };
+};
+
 /**
  * The editor in a real browser: a real Node-RED process with this package installed, Debian's
  * chromium driven by playwright, and two emulated cameras on loopback. A user builds a flow by
@@ -21,6 +27,7 @@ const root = join(__dirname, '..', '..');
 /** Debian's chromium; VSTAR_CHROMIUM points elsewhere (any Chromium that playwright-core can drive). */
 const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
 const LOOPBACK_BROADCAST = '127.255.255.255';
+const MODULE = 'node-red-contrib-vstarcam-p2p';
 /** This checkout's Node-RED, or the one VSTAR_NODE_RED_PATH names (scripts/compat.mjs sets it). */
 const NODE_RED = join(
   dirname(require.resolve(join(process.env.VSTAR_NODE_RED_PATH || 'node-red', 'package.json'))),
@@ -175,63 +182,64 @@ function workspaceNode(page: Page, id: string): Locator {
   return page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
 }
 
-describe('the editor in a browser', { skip }, () => {
-  test(
-    'drag a session, create its network, scan, pick a camera, wire a debug node, deploy, see "connected"',
-    { timeout: TEST_MS },
-    async () => {
-      assert.ok(
-        existsSync(join(root, 'dist', 'vstar-network.js')),
-        'dist/ is missing: run `npm run build` first (`npm test` does it)',
-      );
-      let emulator: CameraEmulator | undefined;
-      let red: NodeRed | undefined;
-      let browser: Browser | undefined;
-      let userDir: string | undefined;
-      try {
-        emulator = await CameraEmulator.start({
-          cameras: 2,
-          firstAddress: '127.0.44.1',
-          dhPort: 0,
-          searchPort: 0,
-          broadcastAddress: LOOPBACK_BROADCAST,
-        });
-        const port = await freeTcpPort();
-        userDir = userDirectory(port);
-        red = await NodeRed.start(userDir);
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-quic',
-          ],
-          timeout: START_MS,
-        });
-        await buildFlowInEditor(browser, port, emulator, red);
-      } finally {
-        await browser?.close().catch(() => undefined);
-        await red?.stop();
-        await emulator?.close();
-        if (userDir !== undefined) rmSync(userDir, { recursive: true, force: true });
-      }
-    },
-  );
-});
+/** What a browser test works with: the emulated cameras, a Node-RED process, a browser on its editor. */
+interface Rig {
+  readonly browser: Browser;
+  readonly port: number;
+  readonly emulator: CameraEmulator;
+  readonly red: NodeRed;
+}
 
-/** The user's part, in the browser; on failure the error carries a screenshot path and Node-RED's log. */
-async function buildFlowInEditor(
-  browser: Browser,
-  port: number,
-  emulator: CameraEmulator,
-  red: NodeRed,
-): Promise<void> {
-  const cameras = emulator.cameras.map((c) => c.uid);
+/** Starts two emulated cameras, Node-RED on an empty flow and chromium; stops them all after `body`. */
+async function withEditor(body: (rig: Rig) => Promise<void>): Promise<void> {
+  assert.ok(
+    existsSync(join(root, 'dist', 'vstar-network.js')),
+    'dist/ is missing: run `npm run build` first (`npm test` does it)',
+  );
+  let emulator: CameraEmulator | undefined;
+  let red: NodeRed | undefined;
+  let browser: Browser | undefined;
+  let userDir: string | undefined;
+  try {
+    emulator = await CameraEmulator.start({
+      cameras: 2,
+      firstAddress: '127.0.44.1',
+      dhPort: 0,
+      searchPort: 0,
+      broadcastAddress: LOOPBACK_BROADCAST,
+    });
+    const port = await freeTcpPort();
+    userDir = userDirectory(port);
+    red = await NodeRed.start(userDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+      timeout: START_MS,
+    });
+    await body({ browser, port, emulator, red });
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await red?.stop();
+    await emulator?.close();
+    if (userDir !== undefined) rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A page on the editor, opened at `http://127.0.0.1:<port>/`. Nothing but this Node-RED may be
+ * requested and no script may fail; on failure the error carries a screenshot path and Node-RED's log.
+ */
+async function inEditorPage(rig: Rig, body: (page: Page) => Promise<void>): Promise<void> {
+  const { browser, port, red } = rig;
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(STEP_MS);
   const pageErrors: string[] = [];
@@ -246,112 +254,9 @@ async function buildFlowInEditor(
     foreign.push(url);
     return route.abort();
   });
-
   try {
     await page.goto(`http://127.0.0.1:${port}/`);
-    // The editor has loaded once the palette holds our nodes, under their own category.
-    const category = page.locator('#red-ui-palette-container-VStarCam');
-    await category.locator('.red-ui-palette-node[data-palette-type="vstar-session"]').waitFor();
-    assert.equal((await category.locator('.red-ui-palette-header').textContent())?.trim(), 'VStarCam');
-    const items = await category.locator('.red-ui-palette-node').all();
-    const inPalette = await Promise.all(items.map((item) => item.getAttribute('data-palette-type')));
-    assert.deepEqual(inPalette.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
-
-    // Drag a session node onto the workspace and open it.
-    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
-    assert.ok(chart, 'the workspace is visible');
-    const session = await dropFromPalette(page, 'vstar-session', { x: chart.x + 250, y: chart.y + 150 });
-    await workspaceNode(page, session).locator('.red-ui-flow-node').dblclick();
-    await page.locator('#vstar-session-scan').waitFor();
-
-    // The network select offers "Add new vstar-network..."; its add button opens the config
-    // dialog (#node-input-lookup-network is the same button in Node-RED 3).
-    await page.locator('#node-input-btn-network-add, #node-input-lookup-network').first().click();
-    await page.locator('#node-config-input-targets').waitFor();
-    await page.locator('#node-config-input-name').fill('emulated cameras');
-    await page.locator('#node-config-input-targets').fill(LOOPBACK_BROADCAST);
-    await page.locator('#node-config-input-dhPort').fill(String(emulator.dhPort));
-    await page.locator('#node-config-input-searchPort').fill(String(emulator.searchPort));
-    await page.locator('#node-config-input-localDhPort').fill('0');
-    await page.locator('#node-config-input-localPort').fill('0');
-    await page.locator('#node-config-input-timeout').fill('3');
-    await page.locator('#node-config-dialog-ok').click();
-    await page.locator('#node-config-input-targets').waitFor({ state: 'detached' });
-    const network = page.locator('#node-input-network');
-    assert.match((await network.locator('option:checked').textContent()) ?? '', /emulated cameras/);
-
-    // Scan (before any deploy: the admin endpoint scans through a temporary socket).
-    await page.locator('#vstar-session-scan').click();
-    const found = page.locator('#vstar-session-results li');
-    await found.nth(cameras.length - 1).waitFor();
-    const listed = await found.allTextContents();
-    assert.equal(listed.length, cameras.length, `listed: ${listed.join(' | ')}`);
-    for (const camera of emulator.cameras) {
-      assert.ok(
-        listed.some((line) => line.includes(camera.info().ip)),
-        `${camera.uid} at ${camera.info().ip} is listed: ${listed.join(' | ')}`,
-      );
-    }
-    const pick = emulator.cameras[1];
-    assert.ok(pick);
-    await found.filter({ hasText: pick.info().ip }).click();
-    assert.equal(await page.locator('#node-input-camera').inputValue(), pick.uid);
-    await page.locator('#node-dialog-ok').click();
-    await page.locator('#vstar-session-scan').waitFor({ state: 'detached' });
-
-    // A debug node showing msg.event, wired from the session's output by dragging the wire.
-    const debug = await dropFromPalette(page, 'debug', { x: chart.x + 550, y: chart.y + 150 });
-    await workspaceNode(page, debug).locator('.red-ui-flow-node').dblclick();
-    // The typed input's visible field sits right after the hidden original; its type is msg.
-    const output = page.locator(
-      '#node-input-typed-complete + .red-ui-typedInput-container input.red-ui-typedInput-input',
-    );
-    await output.fill('event');
-    await page.locator('#node-dialog-ok').click();
-    await output.waitFor({ state: 'detached' });
-    await drag(
-      page,
-      await centre(workspaceNode(page, session).locator('.red-ui-flow-port-output')),
-      await centre(workspaceNode(page, debug).locator('.red-ui-flow-port-input')),
-    );
-    await page.locator('#red-ui-workspace-chart path.red-ui-flow-link-line').first().waitFor({ state: 'attached' });
-
-    // Deploy, then open the debug sidebar and read the messages.
-    await page.locator('#red-ui-header-button-deploy').click();
-    await page
-      .locator('.red-ui-notification', { hasText: /deployed/i })
-      .first()
-      .waitFor();
-    // Node-RED 3 and 4: the bug button over the sidebar; Node-RED 5 shows the debug panel already,
-    // or has its button in the tab bar below.
-    const debugList = page.locator('.red-ui-debug-content-list');
-    if (!(await debugList.isVisible())) {
-      await page.locator('#red-ui-tab-debug-link-button, button[data-tab-id="debug"]').first().click();
-    }
-    await debugList.waitFor();
-    const message = page.locator('.red-ui-debug-msg', { hasText: pick.uid }).filter({ hasText: 'connected' });
-    await message.first().waitFor();
-    const text = (await message.first().textContent()) ?? '';
-    assert.match(text, /msg\.event/);
-    assert.match(text, /"connected"/);
-    // The node shows the same on the workspace: a green dot.
-    await workspaceNode(page, session).locator('.red-ui-flow-node-status-dot-green').waitFor();
-
-    // What the dialogs saved is what was deployed.
-    const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as Record<string, unknown>[];
-    const deployedNetwork = flows.find((n) => n.type === 'vstar-network');
-    assert.ok(deployedNetwork, 'a vstar-network config node was deployed');
-    assert.deepEqual(
-      [deployedNetwork.targets, deployedNetwork.dhPort, deployedNetwork.searchPort, deployedNetwork.timeout].map(
-        String,
-      ),
-      [LOOPBACK_BROADCAST, String(emulator.dhPort), String(emulator.searchPort), '3'],
-    );
-    const deployedSession = flows.find((n) => n.id === session);
-    assert.equal(deployedSession?.camera, pick.uid);
-    assert.equal(deployedSession?.network, deployedNetwork.id);
-    assert.deepEqual(deployedSession?.wires, [[debug]]);
-
+    await body(page);
     assert.deepEqual(foreign, [], 'the editor requested nothing but Node-RED on 127.0.0.1');
     assert.deepEqual(pageErrors, [], 'no script errors in the editor');
   } catch (error) {
@@ -361,4 +266,202 @@ async function buildFlowInEditor(
     if (error instanceof Error) error.message += detail;
     throw error;
   }
+}
+
+describe('the editor in a browser', { skip }, () => {
+  test(
+    'drag a session, create its network, scan, pick a camera, wire a debug node, deploy, see "connected"',
+    { timeout: TEST_MS },
+    () => withEditor((rig) => inEditorPage(rig, (page) => buildFlowInEditor(page, rig))),
+  );
+
+  test(
+    'palette search for "camera", the port names in the network dialog, Scan in the heartbeat dialog, three examples imported',
+    { timeout: TEST_MS },
+    () => withEditor((rig) => inEditorPage(rig, (page) => searchScanAndImport(page, rig))),
+  );
+});
+
+/** A user builds a flow by hand and deploys it. */
+async function buildFlowInEditor(page: Page, rig: Rig): Promise<void> {
+  const { port, emulator } = rig;
+  const cameras = emulator.cameras.map((c) => c.uid);
+  // The editor has loaded once the palette holds our nodes, under their own category.
+  const category = page.locator('#red-ui-palette-container-VStarCam');
+  await category.locator('.red-ui-palette-node[data-palette-type="vstar-session"]').waitFor();
+  assert.equal((await category.locator('.red-ui-palette-header').textContent())?.trim(), 'VStarCam');
+  const items = await category.locator('.red-ui-palette-node').all();
+  const inPalette = await Promise.all(items.map((item) => item.getAttribute('data-palette-type')));
+  assert.deepEqual(inPalette.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
+
+  // Drag a session node onto the workspace and open it.
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(chart, 'the workspace is visible');
+  const session = await dropFromPalette(page, 'vstar-session', { x: chart.x + 250, y: chart.y + 150 });
+  await workspaceNode(page, session).locator('.red-ui-flow-node').dblclick();
+  await page.locator('#vstar-session-scan').waitFor();
+
+  // The network select offers "Add new vstar-network..."; its add button opens the config
+  // dialog (#node-input-lookup-network is the same button in Node-RED 3).
+  await page.locator('#node-input-btn-network-add, #node-input-lookup-network').first().click();
+  await page.locator('#node-config-input-targets').waitFor();
+  await page.locator('#node-config-input-name').fill('emulated cameras');
+  await page.locator('#node-config-input-targets').fill(LOOPBACK_BROADCAST);
+  await page.locator('#node-config-input-dhPort').fill(String(emulator.dhPort));
+  await page.locator('#node-config-input-searchPort').fill(String(emulator.searchPort));
+  await page.locator('#node-config-input-localDhPort').fill('0');
+  await page.locator('#node-config-input-localPort').fill('0');
+  await page.locator('#node-config-input-timeout').fill('3');
+  await page.locator('#node-config-dialog-ok').click();
+  await page.locator('#node-config-input-targets').waitFor({ state: 'detached' });
+  const network = page.locator('#node-input-network');
+  assert.match((await network.locator('option:checked').textContent()) ?? '', /emulated cameras/);
+
+  // Scan (before any deploy: the admin endpoint scans through a temporary socket).
+  await page.locator('#vstar-session-scan').click();
+  const found = page.locator('#vstar-session-results li');
+  await found.nth(cameras.length - 1).waitFor();
+  const listed = await found.allTextContents();
+  assert.equal(listed.length, cameras.length, `listed: ${listed.join(' | ')}`);
+  for (const camera of emulator.cameras) {
+    assert.ok(
+      listed.some((line) => line.includes(camera.info().ip)),
+      `${camera.uid} at ${camera.info().ip} is listed: ${listed.join(' | ')}`,
+    );
+  }
+  const pick = emulator.cameras[1];
+  assert.ok(pick);
+  await found.filter({ hasText: pick.info().ip }).click();
+  assert.equal(await page.locator('#node-input-camera').inputValue(), pick.uid);
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#vstar-session-scan').waitFor({ state: 'detached' });
+
+  // A debug node showing msg.event, wired from the session's output by dragging the wire.
+  const debug = await dropFromPalette(page, 'debug', { x: chart.x + 550, y: chart.y + 150 });
+  await workspaceNode(page, debug).locator('.red-ui-flow-node').dblclick();
+  // The typed input's visible field sits right after the hidden original; its type is msg.
+  const output = page.locator(
+    '#node-input-typed-complete + .red-ui-typedInput-container input.red-ui-typedInput-input',
+  );
+  await output.fill('event');
+  await page.locator('#node-dialog-ok').click();
+  await output.waitFor({ state: 'detached' });
+  await drag(
+    page,
+    await centre(workspaceNode(page, session).locator('.red-ui-flow-port-output')),
+    await centre(workspaceNode(page, debug).locator('.red-ui-flow-port-input')),
+  );
+  await page.locator('#red-ui-workspace-chart path.red-ui-flow-link-line').first().waitFor({ state: 'attached' });
+
+  // Deploy, then open the debug sidebar and read the messages.
+  await page.locator('#red-ui-header-button-deploy').click();
+  await page
+    .locator('.red-ui-notification', { hasText: /deployed/i })
+    .first()
+    .waitFor();
+  // Node-RED 3 and 4: the bug button over the sidebar; Node-RED 5 shows the debug panel already,
+  // or has its button in the tab bar below.
+  const debugList = page.locator('.red-ui-debug-content-list');
+  if (!(await debugList.isVisible())) {
+    await page.locator('#red-ui-tab-debug-link-button, button[data-tab-id="debug"]').first().click();
+  }
+  await debugList.waitFor();
+  const message = page.locator('.red-ui-debug-msg', { hasText: pick.uid }).filter({ hasText: 'connected' });
+  await message.first().waitFor();
+  const text = (await message.first().textContent()) ?? '';
+  assert.match(text, /msg\.event/);
+  assert.match(text, /"connected"/);
+  // The node shows the same on the workspace: a green dot.
+  await workspaceNode(page, session).locator('.red-ui-flow-node-status-dot-green').waitFor();
+
+  // What the dialogs saved is what was deployed.
+  const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as Record<string, unknown>[];
+  const deployedNetwork = flows.find((n) => n.type === 'vstar-network');
+  assert.ok(deployedNetwork, 'a vstar-network config node was deployed');
+  assert.deepEqual(
+    [deployedNetwork.targets, deployedNetwork.dhPort, deployedNetwork.searchPort, deployedNetwork.timeout].map(String),
+    [LOOPBACK_BROADCAST, String(emulator.dhPort), String(emulator.searchPort), '3'],
+  );
+  const deployedSession = flows.find((n) => n.id === session);
+  assert.equal(deployedSession?.camera, pick.uid);
+  assert.equal(deployedSession?.network, deployedNetwork.id);
+  assert.deepEqual(deployedSession?.wires, [[debug]]);
+}
+
+/** Import → Examples → this package → `name`, as a new flow; the imported nodes are placed with a click. */
+async function importExample(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
+  const dialog = page.locator('.red-ui-clipboard-dialog-tab-library:visible');
+  const folder = dialog.locator('.red-ui-treeList-label', { hasText: MODULE }).first();
+  await folder.click();
+  await dialog.locator('.red-ui-treeList-label', { hasText: name }).first().click();
+  await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+  await page.locator('#red-ui-clipboard-dialog-ok').click();
+  await page.locator('#red-ui-clipboard-dialog-ok').waitFor({ state: 'hidden' });
+  // The imported nodes follow the mouse until a click drops them.
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(chart, 'the workspace is visible');
+  await page.mouse.click(chart.x + 300, chart.y + 200);
+}
+
+/** Palette search, the network dialog's wording, Scan in a heartbeat dialog, and importing the examples. */
+async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
+  const { emulator } = rig;
+  const ours = '#red-ui-palette-container-VStarCam .red-ui-palette-node';
+  await page.locator(`${ours}[data-palette-type="vstar-heartbeat"]`).waitFor();
+
+  // Node-RED's palette filter matches the type and the palette label: "camera" finds all three.
+  const search = page.locator('#red-ui-palette-search input');
+  // The search box reacts to keyup: type, as a user does.
+  await search.pressSequentially('camera');
+  await page
+    .locator('.red-ui-palette-node[data-palette-type="inject"][data-filter="true"]')
+    .waitFor({ state: 'attached' });
+  const shown = await page
+    .locator(`${ours}:visible`)
+    .evaluateAll((items) => items.map((item) => item.getAttribute('data-palette-type')));
+  assert.deepEqual(shown.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
+  // The filter stays: the heartbeat node dragged next is among what it shows.
+
+  // A heartbeat node: its dialog adds a network, whose dialog names the ports, then scans.
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(chart, 'the workspace is visible');
+  const heartbeat = await dropFromPalette(page, 'vstar-heartbeat', { x: chart.x + 250, y: chart.y + 150 });
+  await workspaceNode(page, heartbeat).locator('.red-ui-flow-node').dblclick();
+  await page.locator('#vstar-heartbeat-scan').waitFor();
+  await page.locator('#node-input-btn-network-add, #node-input-lookup-network').first().click();
+  await page.locator('#node-config-input-dhPort').waitFor();
+  const label = (field: string) => page.locator(`label[for="node-config-input-${field}"]`).innerText();
+  assert.equal((await label('dhPort')).trim(), 'Discovery port (DH)');
+  assert.equal((await label('searchPort')).trim(), 'Session search port (PPPP)');
+  assert.equal((await label('localDhPort')).trim(), 'Local discovery port');
+  assert.equal((await label('localPort')).trim(), 'Local session port');
+  assert.match(await page.locator('.red-ui-tray-titlebar').last().innerText(), /camera network/);
+  await page.locator('#node-config-input-targets').fill(LOOPBACK_BROADCAST);
+  await page.locator('#node-config-input-dhPort').fill(String(emulator.dhPort));
+  await page.locator('#node-config-input-searchPort').fill(String(emulator.searchPort));
+  await page.locator('#node-config-dialog-ok').click();
+  await page.locator('#node-config-input-dhPort').waitFor({ state: 'detached' });
+  await page.locator('#vstar-heartbeat-scan').click();
+  const found = page.locator('#vstar-heartbeat-results li');
+  await found.nth(emulator.cameras.length - 1).waitFor();
+  const pick = emulator.cameras[0];
+  assert.ok(pick);
+  await found.filter({ hasText: pick.info().ip }).click();
+  assert.equal(await page.locator('#node-input-camera').inputValue(), pick.uid);
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#vstar-heartbeat-scan').waitFor({ state: 'detached' });
+
+  // Import → Examples, three times: no conflict to resolve, three networks told apart by name.
+  for (const name of ['discover-cameras', 'session-alerts', 'heartbeat-monitor']) await importExample(page, name);
+  const networks = await page.evaluate(() => {
+    const names: string[] = [];
+    RED.nodes.eachConfig((node: { type: string; name?: string }) => {
+      if (node.type === 'vstar-network') names.push(String(node.name ?? ''));
+    });
+    return names;
+  });
+  assert.equal(networks.length, 4, `networks: ${networks.join(', ')}`);
+  assert.equal(new Set(networks).size, 4, `networks: ${networks.join(', ')}`);
+  assert.equal(await page.locator('.red-ui-notification:visible', { hasText: /already exist/i }).count(), 0);
 }

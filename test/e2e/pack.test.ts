@@ -43,6 +43,7 @@ interface PackageJson {
   license?: string;
   keywords?: string[];
   main?: string;
+  types?: string;
   bin?: Record<string, string>;
   repository?: { type?: string; url?: string } | string;
   bugs?: { url?: string } | string;
@@ -171,6 +172,31 @@ describe('npm pack', () => {
       files.every((f) => /^(dist|examples)\//.test(f) || /^(package\.json|README\.md|CHANGELOG\.md|LICENSE)$/.test(f)),
       `unexpected top-level files: ${files.filter((f) => !f.includes('/')).join(', ')}`,
     );
+  });
+
+  test('no source maps; type declarations only for the library entry (`types`) and what it imports', () => {
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.map')),
+      [],
+    );
+    const entry = pkg.types ?? '';
+    assert.ok(files.includes(entry), `types ${entry} is packed`);
+    const reachable = new Set<string>();
+    const pending = [entry];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (reachable.has(file)) continue;
+      assert.ok(files.includes(file), `${file} (imported by a packed declaration) is packed`);
+      reachable.add(file);
+      const text = readFileSync(join(installed, file), 'utf8');
+      for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        const target = join(dirname(file), match[1] ?? '');
+        pending.push(files.includes(`${target}.d.ts`) ? `${target}.d.ts` : join(target, 'index.d.ts'));
+      }
+    }
+    assert.deepEqual(files.filter((f) => f.endsWith('.d.ts')).sort(), [...reachable].sort());
+    for (const nodeFile of [...NODE_TYPES.map((t) => `dist/${t}.d.ts`), 'dist/camera/cli.d.ts']) {
+      assert.ok(!files.includes(nodeFile), `${nodeFile} is left out`);
+    }
   });
 
   test('npm install of the tarball gives exactly the packed files', () => {
@@ -303,6 +329,37 @@ describe('installed from the tarball into a fresh Node-RED', () => {
     );
     const main = await run(process.execPath, [probe], { cwd: dir, timeout: GUARD_MS });
     assert.equal(main.stdout, 'function function');
+    // A TypeScript user of the library: the packed declarations are complete and strict-clean.
+    const consumer = join(dir, 'consumer.ts');
+    writeFileSync(
+      consumer,
+      `import { Endpoint, parseCameraSpec, type CameraRecord } from ${JSON.stringify(installed)};\n` +
+        `const spec = parseCameraSpec('VSTB-668515-UZCPK');\n` +
+        `export const records: CameraRecord[] = [];\n` +
+        `export const uses = [Endpoint, spec];\n`,
+    );
+    await run(
+      process.execPath,
+      [
+        require.resolve('typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        'false',
+        '--module',
+        'commonjs',
+        '--moduleResolution',
+        'node',
+        '--target',
+        'ES2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+        consumer,
+      ],
+      { cwd: dir, timeout: GUARD_MS },
+    );
     const bin = join(installed, '..', '.bin', 'vstar-sim');
     const help = await run(bin, ['--help'], { cwd: dir, timeout: GUARD_MS });
     assert.match(help.stdout, /^Usage: vstar-sim/);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNetworkConfig } from '../../nodes/adapter/network-config';
 import { parseDiscoverConfig, parseHeartbeatConfig, parseSessionConfig } from '../../nodes/adapter/node-config';
@@ -142,5 +142,58 @@ describe('example flows', () => {
 
   test('every node of ours has an example', () => {
     for (const type of TYPES) assert.ok(seen.has(type), type);
+  });
+
+  test('importing several examples gives networks with distinct ids and descriptive names', () => {
+    const networks = readdirSync(join(root, 'examples'))
+      .filter((file) => file.endsWith('.json'))
+      .flatMap((file) => JSON.parse(readFileSync(join(root, 'examples', file), 'utf8')) as Record<string, unknown>[])
+      .filter((node) => node.type === 'vstar-network');
+    const names = networks.map((n) => String(n.name));
+    assert.equal(new Set(networks.map((n) => n.id)).size, networks.length, 'ids');
+    assert.equal(new Set(names).size, names.length, `names: ${names.join(', ')}`);
+    for (const name of names) assert.match(name, /\S+ \S+/, `"${name}" says which example it belongs to`);
+  });
+});
+
+describe('editor wording and search', () => {
+  const strings = (type: string): unknown =>
+    JSON.parse(readFileSync(join(root, 'locales', 'en-US', `${type}.json`), 'utf8'));
+
+  test('the ports have one name each, the same in the labels and the help', () => {
+    const labels = lookup(strings('vstar-network'), 'vstar-network.label');
+    assert.deepEqual(
+      ['dhPort', 'searchPort', 'localDhPort', 'localPort'].map((key) => lookup(labels, key)),
+      ['Discovery port (DH)', 'Session search port (PPPP)', 'Local discovery port', 'Local session port'],
+    );
+    const help = html('vstar-network').slice(html('vstar-network').indexOf('data-help-name'));
+    assert.match(help, /<dt>Discovery port \(DH\) [\s\S]*8600/);
+    assert.match(help, /<dt>Session search port \(PPPP\) [\s\S]*32108/);
+    assert.match(help, /<dt>Local discovery port \/ Local session port /);
+    for (const type of TYPES) {
+      const text = html(type) + JSON.stringify(strings(type));
+      assert.doesNotMatch(text, /\b(P2P port|Local search|Local P2P)\b|"Search port"|<dt>Search port/, type);
+    }
+  });
+
+  test('palette search: every node type is found by "camera"; the package by "vstarcam" and "camera"', () => {
+    // Node-RED's palette filter matches the type and the palette label (not the category).
+    for (const type of TYPES) {
+      assert.match(html(type), /paletteLabel: function \(\) \{\s*return this\._\('[\w-]+\.paletteLabel'\);/, type);
+      assert.match(String(lookup(strings(type), `${type}.paletteLabel`)), /camera/, type);
+    }
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { keywords: string[] };
+    for (const word of ['node-red', 'vstarcam', 'camera']) assert.ok(pkg.keywords.includes(word), word);
+  });
+
+  test('discover, session and heartbeat dialogs have a Scan button, all through one shared helper', () => {
+    assert.match(html('vstar-network'), /window\.VStarCamEditor = \{\s*scan: function/);
+    for (const type of ['vstar-discover', 'vstar-session', 'vstar-heartbeat']) {
+      const text = html(type);
+      assert.match(text, new RegExp(`<button type="button" id="${type}-scan"`), type);
+      assert.match(text, new RegExp(`id="${type}-results"`), type);
+      assert.match(text, /VStarCamEditor\.scan\(\{/, type);
+      assert.doesNotMatch(text, /vstar-p2p\/scan/, `${type} leaves the request to the helper`);
+    }
   });
 });
