@@ -224,3 +224,44 @@ test('any body length is split into 1024-byte DRWs, only the first with the head
     { numRuns: 60 },
   );
 });
+
+test('any request sequence, in either login mode, gets at most one well-formed answer each and never throws', () => {
+  const names = fc.constantFrom(
+    'get_status',
+    'get_params',
+    'get_camera_params',
+    'check_user',
+    'decoder_control',
+    'trans_cmd_string',
+    'set_datetime',
+    'eye4_authentication',
+    'snapshot',
+    'reboot',
+  );
+  const value = fc.oneof(fc.integer({ min: -3, max: 5000 }).map(String), fc.string({ maxLength: 8 }));
+  const params = fc.dictionary(
+    fc.constantFrom('command', 'onestep', 'cmd', 'light', 'siren', 'InfraredLaser', 'now', 'tz', 'ntp_enable', 'name'),
+    value,
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom('plain' as const, 'eye4' as const),
+      fc.boolean(),
+      fc.array(fc.tuple(names, params, fc.boolean()), { maxLength: 25 }),
+      (login, silentOnBadLogin, requests) => {
+        const camera = makeCamera({ login, silentOnBadLogin, unsolicitedFrames: true, motionEveryMs: 700 });
+        const c = new CgiClient(camera);
+        c.ack(connect(camera, 0), 0);
+        let now = 0;
+        for (const [cgi, p, right] of requests) {
+          now += 97;
+          c.ack(camera.tick(now), now);
+          const got = c.ask(cgi, p, now, right ? ADMIN : WRONG);
+          assert.ok(got.length <= 1);
+          for (const reply of got) assert.ok(reply.body.endsWith(';\r\n'), reply.body);
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
