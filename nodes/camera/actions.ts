@@ -26,9 +26,12 @@ export interface SendAction {
 
 /**
  * What the camera machine asks its host to do. Only `send` touches the wire; the session events
- * exist so a host can tell tests when a client got in or was dropped.
+ * exist so a host can tell tests when a client got in or was dropped; `reboot-requested` asks the
+ * host to move the camera's sockets, which only the host can do.
  */
 export type CameraAction =
   | SendAction
   | { readonly kind: 'session-opened'; readonly peer: Address }
-  | { readonly kind: 'session-closed'; readonly peer: Address; readonly reason: SessionCloseReason };
+  | { readonly kind: 'session-closed'; readonly peer: Address; readonly reason: SessionCloseReason }
+  /** `reboot.cgi` was answered and `rebootDelayMs` passed: the host should call `reboot()` (new ports). */
+  | { readonly kind: 'reboot-requested' };

@@ -1,11 +1,13 @@
 import { type Address, addressKey } from '../wire/address';
-import { type CgiBlock, encodeCgiBlock } from '../wire/cgi';
+import { CGI_CODE_PUSH, CGI_RESPONSE_CODES, type CgiBlock, encodeCgiBlock } from '../wire/cgi';
 import { type CipherKey, decrypt, deriveKey, encrypt } from '../wire/cipher';
 import { buildDhReply, isDhProbe } from '../wire/dh';
 import { type Did, sameDid } from '../wire/did';
 import { MAX_DRW_DATA, type PpppMessage, PPPP_MAGIC, decodePppp, encodePppp } from '../wire/pppp';
 import { type CameraAction, type SessionCloseReason, type Via } from './actions';
-import { answerCgi } from './cgi-responder';
+import { type CgiContext, answerCgi } from './cgi-responder';
+import { statusBody } from './cgi/status';
+import { type AlarmStatus, CameraState } from './camera-state';
 import { ClientSession } from './client-session';
 import { type CameraConfigInput, type ResolvedCameraConfig, dhRecordOf, resolveCameraConfig } from './config';
 import { Outbox } from './outbox';
@@ -30,9 +32,18 @@ export class CameraMachine {
   private readonly sessions = new Map<string, ClientSession>();
   private readonly counters: CameraStats = emptyStats();
   private readonly outbox: Outbox;
+  /** PTZ, switches, clock and alarm: kept across sessions and reboots, as the hardware keeps them. */
+  readonly state: CameraState;
+  /** The alarm state clients were last told about with an unsolicited 0x6001. */
+  private reportedAlarm: AlarmStatus = 0;
+  /** When the alarm changes next, while someone is connected to be told; undefined otherwise. */
+  private alarmWakeMs: number | undefined;
+  /** Set by an answered `reboot.cgi`. */
+  private rebootAtMs: number | undefined;
 
   constructor(config: CameraConfigInput, random: () => number) {
     this.config = resolveCameraConfig(config);
+    this.state = new CameraState({ motionEveryMs: this.config.motionEveryMs });
     this.httpPortValue = this.config.httpPort;
     this.dhReply = buildDhReply(dhRecordOf(this.config, this.httpPortValue));
     this.outbox = new Outbox(random, this.counters);
@@ -81,6 +92,11 @@ export class CameraMachine {
     const out: CameraAction[] = [];
     if (!this.powered) return out;
     this.outbox.release(out, nowMs);
+    if (this.rebootAtMs !== undefined && nowMs >= this.rebootAtMs) {
+      this.rebootAtMs = undefined;
+      out.push({ kind: 'reboot-requested' });
+    }
+    this.reportAlarm(nowMs, out);
     for (const [key, session] of this.sessions) {
       if (session.silentSince(nowMs)) {
         this.sendPppp(session.peer, { kind: 'close' }, nowMs, out);
@@ -106,6 +122,9 @@ export class CameraMachine {
   nextWakeMs(): number | undefined {
     if (!this.powered) return undefined;
     let earliest = this.outbox.nextDueMs();
+    for (const wake of [this.rebootAtMs, this.alarmWakeMs]) {
+      if (wake !== undefined && (earliest === undefined || wake < earliest)) earliest = wake;
+    }
     for (const session of this.sessions.values()) {
       const wake = session.nextWakeMs();
       if (earliest === undefined || wake < earliest) earliest = wake;
@@ -115,6 +134,7 @@ export class CameraMachine {
 
   /** Power cut: everything is forgotten and nothing is said on the wire. */
   powerOff(): CameraAction[] {
+    this.rebootAtMs = undefined;
     const out = this.dropAll('power-off');
     this.powered = false;
     return out;
@@ -129,6 +149,7 @@ export class CameraMachine {
    * (PROTOCOL.md §1). The host gives the camera a new session socket.
    */
   reboot(newHttpPort: number): CameraAction[] {
+    this.rebootAtMs = undefined;
     const out = this.dropAll('reboot');
     this.httpPortValue = newHttpPort & 0xffff;
     this.dhReply = buildDhReply(dhRecordOf(this.config, this.httpPortValue));
@@ -261,18 +282,56 @@ export class CameraMachine {
         this.counters.sessionsEstablished++;
         out.push({ kind: 'session-closed', peer: from, reason: 'replaced' });
         out.push({ kind: 'session-opened', peer: from });
+        this.sendReady(from, nowMs, out);
+        this.greet(session, nowMs, out);
+        return;
       }
     } else {
       if (this.sessions.size >= this.config.maxSessions) {
         this.counters.sessionsRefused++;
         return;
       }
-      this.sessions.set(key, new ClientSession(from, nowMs, this.config));
+      const opened = new ClientSession(from, nowMs, this.config);
+      if (this.sessions.size === 0) this.reportedAlarm = this.state.alarmStatus(nowMs);
+      this.sessions.set(key, opened);
       this.counters.sessionsEstablished++;
       out.push({ kind: 'session-opened', peer: from });
+      this.sendReady(from, nowMs, out);
+      this.greet(opened, nowMs, out);
+      this.alarmWakeMs = this.config.unsolicitedFrames ? this.state.nextAlarmChangeMs(nowMs) : undefined;
+      return;
     }
+    this.sendReady(from, nowMs, out);
+  }
+
+  private sendReady(to: Address, nowMs: number, out: CameraAction[]): void {
     for (let copy = 0; copy < this.config.readyCopies; copy++) {
-      this.sendPppp(from, { kind: 'ready', did: this.config.didValue }, nowMs, out);
+      this.sendPppp(to, { kind: 'ready', did: this.config.didValue }, nowMs, out);
+    }
+  }
+
+  /**
+   * The 0x6040 frame a real camera pushes once a session is up. What its body means is not
+   * public, so the emulator sends it empty: a client must not take it for an answer.
+   */
+  private greet(session: ClientSession, nowMs: number, out: CameraAction[]): void {
+    if (!this.config.unsolicitedFrames) return;
+    this.sendBlock(session, CGI_CODE_PUSH, Buffer.alloc(0), nowMs, out);
+  }
+
+  /** On an alarm change, every client gets an unsolicited 0x6001 with the `get_status.cgi` body. */
+  private reportAlarm(nowMs: number, out: CameraAction[]): void {
+    if (!this.config.unsolicitedFrames || this.sessions.size === 0) {
+      this.alarmWakeMs = undefined;
+      return;
+    }
+    this.alarmWakeMs = this.state.nextAlarmChangeMs(nowMs);
+    const alarm = this.state.alarmStatus(nowMs);
+    if (alarm === this.reportedAlarm) return;
+    this.reportedAlarm = alarm;
+    for (const session of this.sessions.values()) {
+      const body = Buffer.from(statusBody(this.cgiContext(session, nowMs)), 'utf8');
+      this.sendBlock(session, CGI_RESPONSE_CODES.get_status, body, nowMs, out);
     }
   }
 
@@ -306,17 +365,29 @@ export class CameraMachine {
     }
   }
 
-  /** Answers one CGI request on channel 0; a body longer than one DRW continues in the next ones without a header. */
+  /** Answers one CGI request on channel 0, or stays silent when the login rules say so. */
   private answer(session: ClientSession, request: CgiBlock, nowMs: number, out: CameraAction[]): void {
-    const body = answerCgi(request.body, {
+    const reply = answerCgi(request.body, this.cgiContext(session, nowMs));
+    if (reply.kind === 'silent') return;
+    this.counters.cgiAnswered++;
+    this.sendBlock(session, reply.code, Buffer.from(reply.body, 'utf8'), nowMs, out);
+    if (reply.thenReboot === true) this.rebootAtMs = nowMs + this.config.rebootDelayMs;
+  }
+
+  private cgiContext(session: ClientSession, nowMs: number): CgiContext {
+    return {
       config: this.config,
+      state: this.state,
+      login: session.login,
       httpPort: this.httpPortValue,
       nowMs,
       currentUsers: this.sessions.size,
-    });
-    // The firmware's response codes are not documented; echoing the request's keeps them paired.
-    const block = encodeCgiBlock({ code: request.code, response: true, body });
-    this.counters.cgiAnswered++;
+    };
+  }
+
+  /** One response block on channel 0; a body longer than one DRW continues in the next ones without a header. */
+  private sendBlock(session: ClientSession, code: number, body: Buffer, nowMs: number, out: CameraAction[]): void {
+    const block = encodeCgiBlock({ code, response: true, body });
     for (let offset = 0; offset < block.length; offset += MAX_DRW_DATA) {
       const sent = session.sender.send(block.subarray(offset, offset + MAX_DRW_DATA), nowMs);
       this.counters.drwsAbandoned += sent.abandoned;

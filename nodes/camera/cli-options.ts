@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CGI_LOGIN_MODES, type CgiLoginMode } from './config';
 import { MAX_CAMERAS } from './defaults';
 import { addressRange, isLoopbackIpv4, parseIpv4 } from './ipv4';
 
@@ -11,7 +12,19 @@ export interface SimOptions {
   /** Seconds between reboots of the first camera; 0 = never. */
   readonly rebootEverySec: number;
   readonly broadcast: string;
+  /** CGI credentials every camera accepts. */
+  readonly user: string;
+  readonly password: string;
+  readonly login: CgiLoginMode;
+  readonly silentOnBadLogin: boolean;
+  /** Seconds between motion alarms; 0 = never. */
+  readonly motionEverySec: number;
+  /** Push 0x6040 on session start and 0x6001 on alarm changes, like real cameras. */
+  readonly unsolicited: boolean;
 }
+
+/** Firmware keeps user names and passwords in short fixed fields. */
+const MAX_CREDENTIAL_LENGTH = 64;
 
 export type ParsedCommand =
   | { readonly kind: 'run'; readonly options: SimOptions }
@@ -33,10 +46,19 @@ Options:
   --reboot-every SEC     reboot camera 1 every SEC seconds: new HTTP and session ports (default 0 = never)
   --broadcast A          broadcast address for the DH reply copies (default 127.255.255.255)
   --allow-non-loopback   allow --address / --broadcast outside 127.0.0.0/8 (real LANs: take care)
+  --user U               CGI user name (default admin)
+  --password P           CGI password (default 888888)
+  --login MODE           plain (default): right credentials suffice; eye4: newer firmware, which
+                         also wants get_status.cgi?name=U then eye4_authentication.cgi per session
+  --silent-on-bad-login  ignore commands with wrong credentials instead of answering result=-2
+  --motion-every SEC     a motion alarm starts whenever Unix time is a multiple of SEC and lasts
+                         3 s (or SEC/2 if shorter); shown as alarm_status=1 (default 0 = never)
+  --no-unsolicited       do not push the 0x6040 frame on session start and 0x6001 on alarm changes
   -h, --help             show this text
 
 Example:
   vstar-sim --count 3 --reboot-every 60
+  vstar-sim --password secret --login eye4 --motion-every 30
 `;
 
 /** Parses and checks the command line. Never throws: bad input comes back as an error message. */
@@ -56,6 +78,12 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
         'reboot-every': { type: 'string', default: '0' },
         broadcast: { type: 'string', default: '127.255.255.255' },
         'allow-non-loopback': { type: 'boolean', default: false },
+        user: { type: 'string', default: 'admin' },
+        password: { type: 'string', default: '888888' },
+        login: { type: 'string', default: 'plain' },
+        'silent-on-bad-login': { type: 'boolean', default: false },
+        'motion-every': { type: 'string', default: '0' },
+        'no-unsolicited': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -73,6 +101,15 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
   const dhPort = integer('dh-port', values['dh-port'], 0, 65535);
   const searchPort = integer('search-port', values['search-port'], 0, 65535);
   const rebootEverySec = integer('reboot-every', values['reboot-every'], 0, 24 * 3600);
+  const motionEverySec = integer('motion-every', values['motion-every'], 0, 24 * 3600);
+  const { user, password } = values;
+  if (user === '' || user.length > MAX_CREDENTIAL_LENGTH) {
+    problems.push(`--user must be 1 to ${MAX_CREDENTIAL_LENGTH} characters`);
+  }
+  if (password.length > MAX_CREDENTIAL_LENGTH)
+    problems.push(`--password must be at most ${MAX_CREDENTIAL_LENGTH} characters`);
+  const login = CGI_LOGIN_MODES.find((mode) => mode === values.login);
+  if (login === undefined) problems.push(`--login must be ${CGI_LOGIN_MODES.join(' or ')}`);
   const { address, broadcast } = values;
   if (parseIpv4(address) === undefined) problems.push(`--address ${address} is not an IPv4 address`);
   if (parseIpv4(broadcast) === undefined) problems.push(`--broadcast ${broadcast} is not an IPv4 address`);
@@ -98,7 +135,7 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
     }
   }
   if (values.passphrase === '') problems.push('--passphrase must not be empty');
-  if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
+  if (problems.length > 0 || login === undefined) return { kind: 'error', message: problems.join('\n') };
   return {
     kind: 'run',
     options: {
@@ -109,6 +146,12 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
       passphrase: values.passphrase,
       rebootEverySec,
       broadcast,
+      user,
+      password,
+      login,
+      silentOnBadLogin: values['silent-on-bad-login'],
+      motionEverySec,
+      unsolicited: !values['no-unsolicited'],
     },
   };
 }

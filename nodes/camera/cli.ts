@@ -26,12 +26,19 @@ function main(): void {
 
 async function run(options: SimOptions): Promise<void> {
   const emulator = await CameraEmulator.start({
-    cameras: options.count,
     firstAddress: options.address,
     dhPort: options.dhPort,
     searchPort: options.searchPort,
     broadcastAddress: options.broadcast,
     passphrase: options.passphrase,
+    cameras: Array.from({ length: options.count }, () => ({
+      user: options.user,
+      password: options.password,
+      login: options.login,
+      silentOnBadLogin: options.silentOnBadLogin,
+      motionEveryMs: options.motionEverySec * 1000,
+      unsolicitedFrames: options.unsolicited,
+    })),
   });
   for (const camera of emulator.cameras) process.stdout.write(`${JSON.stringify(camera.info())}\n`);
   process.stderr.write(

@@ -1,6 +1,7 @@
 import { type Address } from '../wire/address';
 import { CgiReassembler } from '../wire/cgi';
 import { DrwReceiver } from '../session/drw-receiver';
+import { type SessionLogin } from './cgi/context';
 import { DrwSender } from './drw-sender';
 
 /** The camera's side of one established client session: timers and the channel-0 DRW state. */
@@ -9,6 +10,8 @@ export class ClientSession {
   nextAliveMs: number;
   /** Set once a DRW went either way; a PUNCH echo after that means the client started over. */
   carriedData = false;
+  /** How far this session got through the eye4 login; a new session starts over. */
+  login: SessionLogin = { statusSeen: false, authenticated: false };
   receiver = new DrwReceiver();
   reassembler = new CgiReassembler();
   sender: DrwSender;
@@ -31,6 +34,7 @@ export class ClientSession {
   /** Forgets all data-channel state, as if the session had just been made. */
   restart(nowMs: number): void {
     this.carriedData = false;
+    this.login = { statusSeen: false, authenticated: false };
     this.receiver = new DrwReceiver();
     this.reassembler = new CgiReassembler();
     this.sender = new DrwSender(this.timing.drwRetransmitMs, this.timing.drwMaxTries);

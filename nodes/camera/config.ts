@@ -20,9 +20,22 @@ export interface CameraConfig {
   readonly broadcastAddress: string;
   /** When set, every PPPP datagram in and out is encrypted (PROTOCOL.md §6) and plaintext is ignored. */
   readonly passphrase: string | undefined;
-  /** CGI login. */
+  /** CGI login (factory default admin / 888888). */
   readonly user: string;
   readonly password: string;
+  /**
+   * `plain`: matching credentials are enough. `eye4`: newer firmware, which also wants
+   * `get_status.cgi?name=U` then `eye4_authentication.cgi` in the same session (PROTOCOL.md §7.2).
+   */
+  readonly login: CgiLoginMode;
+  /** Wrong credentials get no answer at all instead of `result=-2;`, as some firmware does. */
+  readonly silentOnBadLogin: boolean;
+  /** A motion alarm starts whenever Unix time (ms) is a multiple of this, for min(3 s, half of it); 0 = never. */
+  readonly motionEveryMs: number;
+  /** Send the frames real cameras push unasked: 0x6040 when a session opens, 0x6001 when the alarm changes. */
+  readonly unsolicitedFrames: boolean;
+  /** After answering `reboot.cgi` the camera reboots this much later (so the answer can be ACKed first). */
+  readonly rebootDelayMs: number;
   /** Clients beyond this many are refused silently, as a full camera does. */
   readonly maxSessions: number;
   readonly aliveIntervalMs: number;
@@ -35,6 +48,9 @@ export interface CameraConfig {
   /** Sends of one DRW (the first included) before the camera gives it up. */
   readonly drwMaxTries: number;
 }
+
+export type CgiLoginMode = 'plain' | 'eye4';
+export const CGI_LOGIN_MODES: readonly CgiLoginMode[] = ['plain', 'eye4'];
 
 /** What callers must give; every other field has a default. */
 export type CameraConfigInput = Partial<CameraConfig> & { readonly uid: string; readonly ip: string };
@@ -70,6 +86,11 @@ const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
   passphrase: undefined,
   user: 'admin',
   password: '888888',
+  login: 'plain',
+  silentOnBadLogin: false,
+  motionEveryMs: 0,
+  unsolicitedFrames: true,
+  rebootDelayMs: 500,
   maxSessions: 4,
   aliveIntervalMs: 1000,
   closeAfterSilenceMs: 8000,
@@ -91,6 +112,9 @@ export function resolveCameraConfig(input: CameraConfigInput): ResolvedCameraCon
   for (const key of ['aliveIntervalMs', 'closeAfterSilenceMs', 'drwRetransmitMs'] as const) {
     requireInteger(key, config[key], 1, 24 * 3600 * 1000);
   }
+  for (const key of ['motionEveryMs', 'rebootDelayMs'] as const) requireInteger(key, config[key], 0, 24 * 3600 * 1000);
+  if (!CGI_LOGIN_MODES.includes(config.login))
+    throw new RangeError(`login must be plain or eye4, got ${String(config.login)}`);
   return { ...config, didValue, uid: didToUid(didValue), did: formatDid(didValue) };
 }
 

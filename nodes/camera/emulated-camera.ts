@@ -212,6 +212,10 @@ export class EmulatedCamera extends EventEmitter<EmulatedCameraEvents> {
         case 'session-closed':
           this.emit('session-closed', action.peer, action.reason);
           break;
+        case 'reboot-requested':
+          // Queued behind any power change in flight; a camera closed meanwhile just stays closed.
+          this.reboot().catch(() => undefined);
+          break;
       }
     }
   }

@@ -141,3 +141,50 @@ export class CgiReassembler {
     return this.pending.length;
   }
 }
+
+/**
+ * The code field of a response block, per command (PROTOCOL.md §7.2). The 0x60xx values come from
+ * the vendor SDK header `P2P_API_Define.h`; `check_user` is 0x60A0 in the C7824WIP capture (§5).
+ */
+export const CGI_RESPONSE_CODES = {
+  get_status: 0x6001,
+  get_params: 0x6002,
+  get_camera_params: 0x6003,
+  set_datetime: 0x6013,
+  snapshot: 0x6015,
+  decoder_control: 0x6019,
+  /** CGI_IELOGIN in the SDK header; no public capture shows what `eye4_authentication` answers with. */
+  eye4_authentication: 0x601f,
+  reboot: 0x6027,
+  livestream: 0x6037,
+  check_user: 0x60a0,
+  trans_cmd_string: 0x60d1,
+} as const satisfies Readonly<Record<string, number>>;
+
+/** The code a camera pushes without being asked; its body is not documented anywhere public. */
+export const CGI_CODE_PUSH = 0x6040;
+
+/**
+ * Codes a camera may send on its own, outside any request/answer pairing: 0x6001 (a status
+ * update, body like `get_status.cgi`'s) and 0x6040. A response block with one of these codes
+ * answers a pending request only when that request expects exactly this code.
+ */
+export const UNSOLICITED_CGI_CODES: ReadonlySet<number> = new Set([CGI_RESPONSE_CODES.get_status, CGI_CODE_PUSH]);
+
+/** The response code `cgi` (with or without `.cgi`) is answered with, when known. */
+export function cgiResponseCode(cgi: string): number | undefined {
+  const name = cgi.endsWith('.cgi') ? cgi.slice(0, -'.cgi'.length) : cgi;
+  return Object.prototype.hasOwnProperty.call(CGI_RESPONSE_CODES, name)
+    ? CGI_RESPONSE_CODES[name as keyof typeof CGI_RESPONSE_CODES]
+    : undefined;
+}
+
+/**
+ * True when a response block with `code` is an unsolicited frame rather than the answer to the
+ * oldest pending request, which expects `expectedCode` (undefined: no request pending, or its code
+ * is unknown). Answers to unknown commands (`not support`) and refusals (`result=-2`) carry codes
+ * outside the unsolicited set, so they still answer the pending request.
+ */
+export function isUnsolicitedCgi(code: number, expectedCode: number | undefined): boolean {
+  return UNSOLICITED_CGI_CODES.has(code) && code !== expectedCode;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type CameraMachine } from '../../nodes/camera/camera-machine';
 import { type CameraAction } from '../../nodes/camera/actions';
-import { CgiReassembler, buildCgiRequest, parseCgiVars } from '../../nodes/wire/cgi';
+import { CgiReassembler, buildCgiRequest, encodeCgiBlock, parseCgiVars } from '../../nodes/wire/cgi';
 import { MAX_DRW_DATA, type PpppMessage } from '../../nodes/wire/pppp';
 import { CLIENT, connect, makeCamera, messages, send } from './helpers';
 
@@ -76,15 +76,16 @@ test('check_user answers the exact captured body', () => {
   assert.equal(drw?.data.subarray(6, 8).toString('hex'), '0001');
 });
 
-test('unknown CGIs, junk requests and wrong credentials get result=-1', () => {
+test('junk requests get result=-1, unknown CGIs not support, wrong or missing credentials result=-2', () => {
   const camera = connected();
   const wrong = { user: 'admin', password: 'nope' };
   const bodies = [
-    ...responses(request(camera, 0, buildCgiRequest('reboot_everything', {}, ADMIN))),
-    ...responses(request(camera, 1, buildCgiRequest('get_status', {}, wrong))),
-    ...responses(request(camera, 2, buildCgiRequest('get_status', {}))),
+    ...responses(request(camera, 0, encodeCgiBlock({ code: 0, response: false, body: Buffer.from('POST /x') }))),
+    ...responses(request(camera, 1, buildCgiRequest('reboot_everything', {}, ADMIN))),
+    ...responses(request(camera, 2, buildCgiRequest('get_status', {}, wrong))),
+    ...responses(request(camera, 3, buildCgiRequest('get_status', {}))),
   ];
-  assert.deepEqual(bodies, ['result=-1;\r\n', 'result=-1;\r\n', 'result=-1;\r\n']);
+  assert.deepEqual(bodies, ['result=-1;\r\n', 'var cgi="not support";\r\n', 'result=-2;\r\n', 'result=-2;\r\n']);
 });
 
 test('credentials come from the config', () => {

@@ -103,6 +103,12 @@ test('vstar-sim --help prints the usage and exits 0', async () => {
     '--reboot-every',
     '--broadcast',
     '--allow-non-loopback',
+    '--user',
+    '--password',
+    '--login',
+    '--silent-on-bad-login',
+    '--motion-every',
+    '--no-unsolicited',
     'Example',
   ]) {
     assert.ok(result.stdout.includes(option), `usage mentions ${option}`);
@@ -133,6 +139,12 @@ test('option parsing: defaults', () => {
       passphrase: undefined,
       rebootEverySec: 0,
       broadcast: '127.255.255.255',
+      user: 'admin',
+      password: '888888',
+      login: 'plain',
+      silentOnBadLogin: false,
+      motionEverySec: 0,
+      unsolicited: true,
     },
   });
 });
@@ -152,6 +164,16 @@ test('option parsing: every option', () => {
     '30',
     '--broadcast',
     '127.1.255.255',
+    '--user',
+    'ops',
+    '--password',
+    '',
+    '--login',
+    'eye4',
+    '--silent-on-bad-login',
+    '--motion-every',
+    '20',
+    '--no-unsolicited',
   ]);
   assert.deepEqual(parsed, {
     kind: 'run',
@@ -163,6 +185,12 @@ test('option parsing: every option', () => {
       passphrase: 'vstarcam2019',
       rebootEverySec: 30,
       broadcast: '127.1.255.255',
+      user: 'ops',
+      password: '',
+      login: 'eye4',
+      silentOnBadLogin: true,
+      motionEverySec: 20,
+      unsolicited: false,
     },
   });
   assert.equal(parseSimArgs(['-h']).kind, 'help');
@@ -181,6 +209,12 @@ test('option parsing: safety and range checks', () => {
   assert.match(error(['--dh-port', '70000']), /--dh-port/);
   assert.match(error(['--address', 'camera.local']), /not an IPv4/);
   assert.match(error(['--passphrase', '']), /empty/);
+  assert.match(error(['--user', '']), /--user/);
+  assert.match(error(['--user', 'u'.repeat(65)]), /--user/);
+  assert.match(error(['--password', 'p'.repeat(65)]), /--password/);
+  assert.match(error(['--login', 'cloud']), /--login must be plain or eye4/);
+  assert.match(error(['--motion-every', '-5']), /--motion-every/);
+  assert.match(error(['--motion-every', '1.5']), /--motion-every/);
   assert.match(error(['stray']), /positional|Unexpected/i);
   const lan = parseSimArgs(['--address', '192.168.1.50', '--broadcast', '192.168.1.255', '--allow-non-loopback']);
   assert.equal(lan.kind, 'run');

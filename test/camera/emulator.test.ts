@@ -134,6 +134,11 @@ test('a full handshake by hand: LAN_SEARCH, PUNCH from the session port, echo, R
     assert.ok(readies.every((r) => sameAddress(r.from, cameraAt)));
     const [peer] = await opened;
     assert.equal(peer.port, client.port);
+    // Like a real camera, it pushes a 0x6040 block as soon as the session is up (DRW index 0).
+    const push = pppp(await client.takeOne(kind('drw'), 'pushed 0x6040'));
+    assert.ok(push?.kind === 'drw' && push.index === 0);
+    assert.equal(push.data.readUInt16LE(2), 0x6040);
+    client.send(encodePppp({ kind: 'drw-ack', channel: 0, indices: [0] }), cameraAt);
 
     // The camera pings on its own; the client answers.
     await client.takeOne((r) => pppp(r)?.kind === 'alive' && sameAddress(r.from, cameraAt), 'camera ALIVE');
@@ -153,11 +158,12 @@ test('a full handshake by hand: LAN_SEARCH, PUNCH from the session port, echo, R
     const ack = await client.takeOne(kind('drw-ack'), 'DRW_ACK');
     assert.deepEqual(pppp(ack), { kind: 'drw-ack', channel: 0, indices: [0] });
     const response = pppp(await client.takeOne(kind('drw'), 'CGI response'));
-    assert.equal(response?.kind, 'drw');
-    const blocks = new CgiReassembler().push(response?.kind === 'drw' ? response.data : Buffer.alloc(0));
+    assert.ok(response?.kind === 'drw' && response.index === 1);
+    const blocks = new CgiReassembler().push(response.data);
     assert.ok(blocks.ok);
+    assert.equal(blocks.value[0]?.code, 0x60a0);
     assert.match(blocks.value[0]?.body.toString() ?? '', /^result= 0;/);
-    client.send(encodePppp({ kind: 'drw-ack', channel: 0, indices: [0] }), cameraAt);
+    client.send(encodePppp({ kind: 'drw-ack', channel: 0, indices: [1] }), cameraAt);
 
     const closed = once(camera, 'session-closed', deadline());
     client.send(encodePppp({ kind: 'close' }), cameraAt);

@@ -13,6 +13,10 @@ import {
   encodeCgiBlock,
   parseCgiRequest,
   parseCgiVars,
+  CGI_CODE_PUSH,
+  UNSOLICITED_CGI_CODES,
+  cgiResponseCode,
+  isUnsolicitedCgi,
 } from '../../nodes/wire/cgi';
 import { decodePppp, encodePppp } from '../../nodes/wire/pppp';
 import { arrayUpTo, bytesUpTo, expectError, expectOk, hex, stringUpTo, toHex } from './helpers';
@@ -404,6 +408,34 @@ describe('CGI properties', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('response codes', () => {
+  test('cgiResponseCode knows each command with or without .cgi, and nothing else', () => {
+    assert.equal(cgiResponseCode('get_status'), 0x6001);
+    assert.equal(cgiResponseCode('get_status.cgi'), 0x6001);
+    assert.equal(cgiResponseCode('decoder_control'), 0x6019);
+    assert.equal(cgiResponseCode('trans_cmd_string'), 0x60d1);
+    assert.equal(cgiResponseCode('check_user'), 0x60a0);
+    for (const name of ['', 'snapshot_x', 'toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      assert.equal(cgiResponseCode(name), undefined, name);
+    }
+  });
+
+  test('isUnsolicitedCgi: only 0x6001 and 0x6040 can be unsolicited, and never when that code is expected', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.option(fc.integer({ min: 0, max: 0xffff })),
+        (code, expected) => {
+          const expectedCode = expected ?? undefined;
+          const unsolicited = isUnsolicitedCgi(code, expectedCode);
+          assert.equal(unsolicited, (code === 0x6001 || code === CGI_CODE_PUSH) && code !== expectedCode);
+          if (UNSOLICITED_CGI_CODES.has(code)) assert.equal(isUnsolicitedCgi(code, code), false);
+        },
+      ),
     );
   });
 });
