@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { type Address } from '../wire/address';
 import { didToUid, formatDid } from '../wire/did';
-import { CgiReassembler, buildCgiRequest, parseCgiVars, type CgiCredentials } from '../wire/cgi';
+import {
+  CgiReassembler,
+  buildCgiRequest,
+  cgiResponseCode,
+  isUnsolicitedCgi,
+  parseCgiVars,
+  type CgiCredentials,
+} from '../wire/cgi';
 import { reconnectDelayMs } from '../session/backoff';
 import { type HeartbeatConfig, type HeartbeatEvent, HeartbeatMonitor } from '../session/heartbeat-monitor';
 import { type DisconnectReason, Session, type SessionAction, type SessionConfig, type Step } from '../session/session';
@@ -87,6 +94,8 @@ interface PendingCgi {
   readonly resolve: (vars: Record<string, string>) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: number;
+  /** The response code this request's answer carries (PROTOCOL.md §7.2); undefined for commands not in the table. */
+  readonly expectedCode: number | undefined;
   /**
    * Set when the caller was told the request timed out. Answers come back in request order, so
    * the entry stays in line until its late answer arrives (and is dropped) or until this time:
@@ -308,7 +317,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       const now = this.host.now();
       const actions = session.sendData(0, buildCgiRequest(name, params, credentials), now);
       if (!actions) return reject(new Error('command channel is full'));
-      this.cgiQueue.push({ resolve, reject, deadline: now + timeoutMs });
+      this.cgiQueue.push({ resolve, reject, deadline: now + timeoutMs, expectedCode: cgiResponseCode(name) });
       this.apply(actions);
     });
   }
@@ -473,6 +482,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     if (!blocks.ok) return;
     for (const block of blocks.value) {
       if (!block.response) continue;
+      // Pushed frames (0x6040, or 0x6001 when get_status is not the request waiting) answer nothing.
+      if (isUnsolicitedCgi(block.code, this.cgiQueue[0]?.expectedCode)) continue;
       const pending = this.cgiQueue.shift();
       // The late answer of a request that already timed out: its caller has moved on.
       if (pending?.forgetAt === undefined) pending?.resolve(parseCgiVars(block.body.toString('utf8')));
