@@ -46,7 +46,8 @@ function run(
 ): void {
   const endpoint = membership.endpoint;
   // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
-  const specTopic = config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
+  const specTopic =
+    config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
   let identity: CameraIdentity | undefined;
 
   const onEvent = guarded(node, 'heartbeat', (event: HeartbeatEvent) => {

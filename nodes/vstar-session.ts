@@ -53,7 +53,8 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   let identity: CameraIdentity | undefined;
   const warnedForeign = new Set<string>();
   // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
-  const specTopic = config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
+  const specTopic =
+    config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
 
   const camera = () => cameraFor(endpoint, identity);
 
