@@ -91,7 +91,7 @@ const RELAYED_EVENTS = [
 ] as const satisfies readonly (keyof LinkEvents)[];
 
 interface PendingCgi {
-  readonly resolve: (vars: Record<string, string>) => void;
+  readonly resolve: (body: Buffer) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: number;
   /** The response code this request's answer carries (PROTOCOL.md §7.2); undefined for commands not in the table. */
@@ -102,6 +102,29 @@ interface PendingCgi {
    * otherwise that answer would be handed to the next request.
    */
   forgetAt?: number;
+}
+
+/** Why a CGI request got no answer. */
+export type CgiFailure = 'not-connected' | 'busy' | 'timeout' | 'closed';
+
+export class CgiRequestError extends Error {
+  constructor(
+    readonly reason: CgiFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CgiRequestError';
+  }
+}
+
+/**
+ * What the command layer learnt about a camera's CGI login, kept with its link so that every
+ * node naming the camera shares it: which login the firmware wants, and the session in which
+ * the newer firmware's login sequence was last completed (it lasts one session).
+ */
+export interface LoginMemory {
+  mode: 'plain' | 'eye4' | undefined;
+  eye4Session: LinkConnected | undefined;
 }
 
 /** CGI requests waiting for an answer per camera; more are refused. */
@@ -133,6 +156,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
    * camera has one session on one socket whatever its nodes call it.
    */
   private leader: CameraLink | undefined;
+  /** Made on the first command: most links never send one. */
+  private ownLogin: LoginMemory | undefined;
   private followers: Set<CameraLink> | undefined;
   private stopRelaying: (() => void) | undefined;
 
@@ -152,6 +177,11 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   get connected(): LinkConnected | undefined {
     if (this.leader) return this.leader.connected;
     return this.stateValue === 'connected' ? this.lastConnected : undefined;
+  }
+
+  /** How this camera's CGI login goes (shared with the link this one follows). */
+  get login(): LoginMemory {
+    return this.leader ? this.leader.login : (this.ownLogin ??= { mode: undefined, eye4Session: undefined });
   }
 
   /** The link this one follows, when both name one camera. */
@@ -223,7 +253,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   halt(): void {
     this.endSession();
     this.retryAt = undefined;
-    for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error('network closed'));
+    for (const pending of this.cgiQueue.splice(0)) pending.reject(new CgiRequestError('closed', 'network closed'));
     this.setState('stopped');
   }
 
@@ -260,7 +290,12 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     this.session = undefined;
     this.syncRoute();
     for (const pending of this.cgiQueue.splice(0))
-      pending.reject(new Error('request dropped: its session was handed over to another link to the same camera'));
+      pending.reject(
+        new CgiRequestError(
+          'not-connected',
+          'request dropped: its session went over to another link to the same camera',
+        ),
+      );
     this.leader = head;
     (head.followers ??= new Set()).add(this);
     if (this.reconnect) head.reconnect = true;
@@ -303,20 +338,36 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   }
 
   /** Sends a CGI command on channel 0 and resolves with its `var a=b;` answer. */
-  cgi(
+  async cgi(
     name: string,
     params: Readonly<Record<string, string>>,
     credentials: CgiCredentials | undefined,
     timeoutMs: number,
   ): Promise<Record<string, string>> {
-    if (this.leader) return this.leader.cgi(name, params, credentials, timeoutMs);
+    const body = await this.request(name, params, credentials, timeoutMs);
+    return parseCgiVars(body.toString('utf8'));
+  }
+
+  /**
+   * Sends a CGI command on channel 0 and resolves with the body of its answer, as the camera
+   * sent it. Rejects with a `CgiRequestError` saying why there is none.
+   */
+  request(
+    name: string,
+    params: Readonly<Record<string, string>>,
+    credentials: CgiCredentials | undefined,
+    timeoutMs: number,
+  ): Promise<Buffer> {
+    if (this.leader) return this.leader.request(name, params, credentials, timeoutMs);
     return new Promise((resolve, reject) => {
       const session = this.session;
-      if (!session || this.stateValue !== 'connected') return reject(new Error('not connected'));
-      if (this.waitingCgi() >= MAX_PENDING_CGI) return reject(new Error('too many CGI requests waiting'));
+      if (!session || this.stateValue !== 'connected')
+        return reject(new CgiRequestError('not-connected', 'not connected'));
+      if (this.waitingCgi() >= MAX_PENDING_CGI)
+        return reject(new CgiRequestError('busy', 'too many CGI requests waiting'));
       const now = this.host.now();
       const actions = session.sendData(0, buildCgiRequest(name, params, credentials), now);
-      if (!actions) return reject(new Error('command channel is full'));
+      if (!actions) return reject(new CgiRequestError('busy', 'command channel is full'));
       this.cgiQueue.push({ resolve, reject, deadline: now + timeoutMs, expectedCode: cgiResponseCode(name) });
       this.apply(actions);
     });
@@ -428,7 +479,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       case 'disconnected': {
         // Attempts are counted per outage: the first reconnect after this one is attempt 1.
         this.attempt = 0;
-        for (const pending of this.cgiQueue.splice(0)) pending.reject(new Error(`disconnected (${event.reason})`));
+        for (const pending of this.cgiQueue.splice(0))
+          pending.reject(new CgiRequestError('not-connected', `disconnected (${event.reason})`));
         const uid = this.lastConnected?.uid;
         const detail = event.detail;
         this.emit('disconnected', {
@@ -486,7 +538,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       if (isUnsolicitedCgi(block.code, this.cgiQueue[0]?.expectedCode)) continue;
       const pending = this.cgiQueue.shift();
       // The late answer of a request that already timed out: its caller has moved on.
-      if (pending?.forgetAt === undefined) pending?.resolve(parseCgiVars(block.body.toString('utf8')));
+      if (pending?.forgetAt === undefined) pending?.resolve(block.body);
     }
   }
 
@@ -495,7 +547,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     for (const pending of this.cgiQueue) {
       if (pending.forgetAt === undefined && pending.deadline <= nowMs) {
         pending.forgetAt = nowMs + CGI_LATE_ANSWER_MS;
-        pending.reject(new Error('CGI request timed out'));
+        pending.reject(new CgiRequestError('timeout', 'CGI request timed out'));
       }
       if (pending.forgetAt !== undefined) timedOut++;
     }

@@ -90,6 +90,27 @@ function safeDecode(text: string): string {
  */
 export function parseCgiVars(text: string): Record<string, string> {
   const vars: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of cgiAssignments(text)) vars[key] = unquote(value);
+  return { ...vars };
+}
+
+/**
+ * Like `parseCgiVars`, but keeps what the firmware meant: an unquoted number (`var x=12;`,
+ * `result= -2;`) becomes a number, a quoted value (`var s="12";`) stays a string.
+ */
+export function parseCgiValues(text: string): Record<string, string | number> {
+  const values: Record<string, string | number> = Object.create(null) as Record<string, string | number>;
+  for (const [key, value] of cgiAssignments(text)) values[key] = NUMBER.test(value) ? Number(value) : unquote(value);
+  return { ...values };
+}
+const NUMBER = /^-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?$/;
+
+function unquote(value: string): string {
+  return value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+}
+
+/** Each `name=value` line of a response body, value trimmed of its `;`, quotes kept. */
+function* cgiAssignments(text: string): Generator<[string, string]> {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     const head = CGI_VAR_HEAD.exec(line);
@@ -100,9 +121,8 @@ export function parseCgiVars(text: string): Record<string, string> {
     // The regex form's `.` matched no line terminator inside the value.
     if (LINE_TERMINATOR.test(value)) continue;
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
-    vars[key] = value.replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+    yield [key, value];
   }
-  return { ...vars };
 }
 /** Anchored, and every repetition is followed by a character it cannot match: linear time. */
 const CGI_VAR_HEAD = /^(?:var\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
