@@ -47,6 +47,7 @@ export class BitReader {
   /** se(v). */
   signedExpGolomb(): number {
     const code = this.unsignedExpGolomb();
+    if (code === 0) return 0;
     return code % 2 === 1 ? (code + 1) / 2 : -code / 2;
   }
 }
