@@ -53,6 +53,11 @@ export interface MuxerOptions {
   readonly maxFrameStepMs?: number;
 }
 
+interface ParameterSets {
+  readonly sps: Buffer;
+  readonly pps: Buffer;
+}
+
 interface HeldFrame {
   readonly sample: Buffer;
   readonly key: boolean;
@@ -75,8 +80,9 @@ export class Fmp4Muxer {
   private readonly maxSamplesPerFragment: number;
   private readonly maxFrameStepMs: number;
   private frameDurationTicks: number;
-  private parameterSets: { sps: Buffer; pps: Buffer } | undefined;
-  private started = false;
+  /** The latest SPS / PPS seen in the stream, and those the current init segment carries. */
+  private seenSets: ParameterSets | undefined;
+  private initSets: ParameterSets | undefined;
   private held: HeldFrame | undefined;
   private pending: Mp4Sample[] = [];
   private nextDecodeTime = 0;
@@ -99,24 +105,20 @@ export class Fmp4Muxer {
       return { chunks: [], skipped: 'h265' };
     }
     const { sps, pps } = h264ParameterSets(units);
+    // Copies: the frame's buffer belongs to the caller.
+    if (sps && pps) this.seenSets = { sps: Buffer.from(sps), pps: Buffer.from(pps) };
     const sample = toAvccSample(units);
-    if (sample.length === 0) {
-      if (sps && pps) this.parameterSets = { sps, pps };
-      return { chunks: [], skipped: 'no-picture' };
-    }
+    if (sample.length === 0) return { chunks: [], skipped: 'no-picture' };
     const key = isKeyFrame(units, 'h264');
-    if (!this.started && !key) return { chunks: [], skipped: 'waiting-for-key-frame' };
-
+    const sets = this.seenSets;
     const chunks: MuxerChunk[] = [];
-    const newSets = sps && pps ? { sps, pps } : this.parameterSets;
-    if (key && newSets && (!this.started || !sameParameterSets(newSets, this.parameterSets))) {
-      const parsed = parseH264Sps(newSets.sps);
+    if (key && sets && !sameParameterSets(sets, this.initSets)) {
+      const parsed = parseH264Sps(sets.sps);
       if (!parsed.ok) return { chunks: [], skipped: 'bad-sps' };
       chunks.push(...this.finishHeld(frame.timeMs), ...this.flushPending());
-      this.parameterSets = newSets;
-      this.started = true;
-      chunks.push(initChunk(newSets, parsed.value));
-    } else if (!this.started) {
+      this.initSets = sets;
+      chunks.push(initChunk(sets, parsed.value));
+    } else if (this.initSets === undefined) {
       return { chunks: [], skipped: 'waiting-for-key-frame' };
     } else {
       chunks.push(...this.finishHeld(frame.timeMs));
@@ -161,7 +163,7 @@ export class Fmp4Muxer {
   }
 }
 
-function initChunk(sets: { sps: Buffer; pps: Buffer }, parsedSps: H264Sps): MuxerChunk {
+function initChunk(sets: ParameterSets, parsedSps: H264Sps): MuxerChunk {
   return {
     kind: 'init',
     bytes: buildInitSegment({ ...sets, parsedSps }),
@@ -171,7 +173,7 @@ function initChunk(sets: { sps: Buffer; pps: Buffer }, parsedSps: H264Sps): Muxe
   };
 }
 
-function sameParameterSets(a: { sps: Buffer; pps: Buffer }, b: { sps: Buffer; pps: Buffer } | undefined): boolean {
+function sameParameterSets(a: ParameterSets, b: ParameterSets | undefined): boolean {
   return b !== undefined && a.sps.equals(b.sps) && a.pps.equals(b.pps);
 }
 

@@ -12,7 +12,9 @@ import { FRAME_HEADER_LENGTH, type FrameHeader, decodeFrameHeader, startsWithFra
  *
  * Known limit: a continuation payload whose first four bytes happen to be `55 aa 15 a8` is taken
  * for a new header (about one payload in 2^32 of random data). The frame is then dropped, never
- * spliced, because the header's length check would not match.
+ * spliced, because the header's length check would not match. And a header that announces fewer
+ * bytes than the camera sent, where the true end falls exactly on a DRW boundary, yields that
+ * shorter frame: telling it apart would cost waiting for the next DRW on every frame.
  */
 
 export interface VideoFrame {

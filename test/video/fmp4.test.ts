@@ -177,6 +177,23 @@ describe('muxing frames', () => {
   });
 });
 
+describe('parameter sets sent apart from the key frame', () => {
+  test('SPS / PPS in a frame of their own configure the next IDR, and a change there starts a new init', () => {
+    const units = splitAnnexB(clipFrames[0]?.data ?? Buffer.alloc(0));
+    const [sps, pps, idr] = units;
+    assert.ok(sps && pps && idr);
+    const muxer = new Fmp4Muxer();
+    const push = (data: Buffer, timeMs: number): string[] => [
+      ...muxer.push({ data, timeMs }).chunks.map((c) => c.kind),
+    ];
+    assert.deepEqual(push(joinAnnexB([sps, pps]), 0), []);
+    assert.deepEqual(push(joinAnnexB([idr]), 0), ['init']);
+    assert.deepEqual(push(clipFrames[1]?.data ?? Buffer.alloc(0), 67), ['fragment']);
+    assert.deepEqual(push(joinAnnexB([sps, Buffer.concat([pps, Buffer.from([0x80])])]), 100), []);
+    assert.deepEqual(push(joinAnnexB([idr]), 133), ['fragment', 'init']);
+  });
+});
+
 const ffprobe = spawnSync('ffprobe', ['-version']).status === 0;
 
 describe('ffprobe reads what the muxer writes', () => {
