@@ -10,7 +10,7 @@ import { VIDEO_TIMESCALE } from '../../nodes/video/fmp4-init';
 import { Fmp4Muxer, type MuxerChunk, toAvccSample } from '../../nodes/video/fmp4-muxer';
 import { joinAnnexB, splitAnnexB } from '../../nodes/video/annexb';
 import { CLIP_FRAME_RATE, CLIP_HEIGHT, CLIP_WIDTH, loadClipFrames } from '../../nodes/camera/media/clip';
-import { bytesUpTo } from '../wire/helpers';
+import { bytesUpTo, mutate, mutationsArb } from '../wire/helpers';
 import { find, readBoxes, readTrun } from './box-reader';
 import { MEDIA_FOLDER } from './helpers';
 
@@ -191,6 +191,33 @@ describe('parameter sets sent apart from the key frame', () => {
     assert.deepEqual(push(clipFrames[1]?.data ?? Buffer.alloc(0), 67), ['fragment']);
     assert.deepEqual(push(joinAnnexB([sps, Buffer.concat([pps, Buffer.from([0x80])])]), 100), []);
     assert.deepEqual(push(joinAnnexB([idr]), 133), ['fragment', 'init']);
+  });
+});
+
+describe('hostile frames', () => {
+  test('arbitrary and mutated frames never throw and never produce a box whose sizes do not add up', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            bytesUpTo(400),
+            fc
+              .tuple(fc.nat({ max: clipFrames.length - 1 }), mutationsArb)
+              .map(([i, mutations]) => mutate(clipFrames[i]?.data ?? Buffer.alloc(0), mutations)),
+          ),
+          { maxLength: 12 },
+        ),
+        (frames) => {
+          const muxer = new Fmp4Muxer({ maxSamplesPerFragment: 3 });
+          const chunks = [
+            ...frames.flatMap((data, i) => muxer.push({ data, timeMs: i * 67 }).chunks),
+            ...muxer.flush(),
+          ];
+          for (const chunk of chunks) readBoxes(chunk.bytes);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
 
