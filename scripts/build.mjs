@@ -22,6 +22,11 @@ for (const file of readdirSync(join(root, 'nodes'))) {
 for (const folder of ['icons', 'locales']) {
   if (existsSync(join(root, folder))) cpSync(join(root, folder), join(dist, folder), { recursive: true });
 }
+// The emulator's test clip and snapshot (made with ffmpeg, see nodes/camera/media/clip.ts).
+cpSync(join(root, 'nodes', 'camera', 'media'), join(dist, 'camera', 'media'), {
+  recursive: true,
+  filter: (path) => !path.endsWith('.ts'),
+});
 const cli = join(dist, 'camera', 'cli.js');
 if (existsSync(cli)) chmodSync(cli, 0o755);
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { Fmp4Muxer, type MuxerChunk } from '../../nodes/video/fmp4-muxer';
 import { CLIP_FRAME_RATE, CLIP_HEIGHT, CLIP_WIDTH, loadClipFrames } from '../../nodes/camera/media/clip';
-import { MEDIA_FOLDER } from './helpers';
+import { MEDIA_FOLDER } from '../video/helpers';
 
 /**
  * The muxer's output in a real browser's Media Source Extensions: Chromium appends the init
