@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColdDatagram, type ColdRun } from './lib/cold-child';
@@ -55,7 +55,7 @@ function gaps(run: ColdRun, dhPort: number, searchPort: number): Gaps {
 }
 
 function runChild(kind: 'engine' | 'bare', dhPort: number, searchPort: number, profileDir?: string): Promise<ColdRun> {
-  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-interval', '25', '--cpu-prof-dir', profileDir] : [];
   const args = [
     ...profile,
     '--import',
@@ -105,6 +105,8 @@ export async function cold(options: BenchOptions): Promise<BenchResult> {
   } finally {
     await emulator.close();
   }
+  // bench/lib/cold-profile.mjs reads these to cut each profile to the scan -> connected window.
+  if (profileDir) writeFileSync(join(profileDir, 'runs.json'), JSON.stringify(engine));
 
   const engineGaps = engine.map((r) => gaps(r, dhPort, searchPort));
   const bareGaps = bare.map((r) => gaps(r, dhPort, searchPort));

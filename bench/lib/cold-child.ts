@@ -28,6 +28,9 @@ export interface ColdRun {
   readonly discoveredMs: number;
   readonly connectedMs: number;
   readonly datagrams: ColdDatagram[];
+  /** For matching a CPU profile: this process and the scan's start on the monotonic clock, in µs. */
+  readonly pid: number;
+  readonly originMonotonicUs: number;
 }
 
 const DH_PROBE = Buffer.from([0x44, 0x48, 0x01, 0x01]);
@@ -38,6 +41,7 @@ const READY = 0x42;
 const GUARD_MS = 5000;
 
 let origin = 0;
+let originMonotonicUs = 0;
 const datagrams: ColdDatagram[] = [];
 
 function instrument(): void {
@@ -90,12 +94,13 @@ async function engine(dhPort: number, searchPort: number): Promise<{ discoveredM
       const link = endpoint.link({ kind: 'uid', uid: sighting.record.uid }, { reconnect: false });
       if (!link) return reject(new Error('endpoint refused a link'));
       link.once('connected', () => {
-        clearTimeout(guard);
         resolve(performance.now() - origin);
+        clearTimeout(guard);
       });
       link.connect();
     });
   });
+  originMonotonicUs = Number(process.hrtime.bigint() / 1000n);
   origin = performance.now();
   void endpoint.scan(1000);
   const connectedMs = await connected;
@@ -126,13 +131,14 @@ async function bare(dhPort: number, searchPort: number): Promise<{ discoveredMs:
       if (from.address !== camera || data[0] !== 0xf1) return;
       if (data[1] === PUNCH) pppp.send(data, from.port, from.address);
       else if (data[1] === READY) {
-        clearTimeout(guard);
         resolve(performance.now() - origin);
+        clearTimeout(guard);
         pppp.send(CLOSE, from.port, from.address);
         pppp.send(CLOSE, from.port, from.address);
       }
     });
   });
+  originMonotonicUs = Number(process.hrtime.bigint() / 1000n);
   origin = performance.now();
   dh.send(DH_PROBE, dhPort, '127.255.255.255');
   const connectedMs = await connected;
@@ -148,7 +154,7 @@ async function main(): Promise<void> {
   const dhPort = arg('--dh-port');
   const searchPort = arg('--search-port');
   const times = kind === 'bare' ? await bare(dhPort, searchPort) : await engine(dhPort, searchPort);
-  const run: ColdRun = { kind, ...times, datagrams };
+  const run: ColdRun = { kind, ...times, datagrams, pid: process.pid, originMonotonicUs };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 

@@ -25,6 +25,39 @@ export function searchCiphers(mode: EncryptionMode): (CipherKey | null)[] {
   return [null, ...mode.candidates];
 }
 
+/**
+ * The form a camera most likely speaks, from its UID prefix (PROTOCOL.md §6): null for the
+ * plaintext families, a passphrase for the encrypted ones, undefined when the prefix says
+ * nothing. A hint only: a session that searches in this form alone falls back to every form.
+ */
+export function formHint(uid: string): string | null | undefined {
+  const prefix = uid.slice(0, 4).toUpperCase();
+  return PREFIX_FORMS.get(prefix);
+}
+
+const PREFIX_FORMS: ReadonlyMap<string, string | null> = new Map<string, string | null>([
+  ['VSTB', null],
+  ['VSTC', null],
+  ['VSTG', 'vstarcam2018'],
+  ['VSTH', 'vstarcam2018'],
+  ...['VSTJ', 'VSTK', 'VSTL', 'VSTM', 'VSTN', 'VSTP'].map((p): [string, string] => [p, 'vstarcam2019']),
+  ...['VSGG', 'VSGM', 'VSGS'].map((p): [string, string] => [p, 'vstarcam2021']),
+]);
+
+/**
+ * The LAN_SEARCH datagram in one form, built once per key and shared: the same four bytes go out
+ * on every search of every session (a WeakMap, so a key nobody holds any more takes its copy along).
+ */
+export function sealedLanSearch(cipher: CipherKey | null): Buffer {
+  if (cipher === null) return PLAIN_LAN_SEARCH;
+  let sealed = sealedSearches.get(cipher);
+  if (!sealed) sealedSearches.set(cipher, (sealed = encrypt(cipher, PLAIN_LAN_SEARCH)));
+  return sealed;
+}
+
+const PLAIN_LAN_SEARCH = Buffer.from([0xf1, 0x30, 0x00, 0x00]);
+const sealedSearches = new WeakMap<CipherKey, Buffer>();
+
 export function seal(cipher: CipherKey | null, plain: Buffer): Buffer {
   return cipher === null ? plain : encrypt(cipher, plain);
 }
