@@ -2,10 +2,8 @@ import { type Address } from '../wire/address';
 import { buildDhReply, isDhProbe, parseDhReply } from '../wire/dh';
 import { parseDid } from '../wire/did';
 import { encodePppp } from '../wire/pppp';
-import { type SessionConfig } from '../session/session';
 import { CameraLink, type LinkHost } from './camera-link';
 import { DiscoveryTable } from './discovery-table';
-import { Scheduler } from './scheduler';
 
 /**
  * Runs the code of one discovery and one handshake on made-up datagrams, without a socket, so
@@ -21,17 +19,28 @@ let rehearsed = false;
 const CAMERA: Address = { address: '192.0.2.1', port: 32100 };
 const UID = 'VSTB000000AAAAA';
 
-export function rehearseOnce(config: (uid: string) => SessionConfig | undefined): void {
+/** What the endpoint lends a rehearsal: its own link host (sending nothing) and its routing. */
+export interface RehearsalStage {
+  readonly host: LinkHost;
+  /** Routes a datagram as if it came from the PPPP socket. */
+  readonly deliver: (data: Buffer, from: Address) => void;
+  /** Runs the endpoint's read-only look-ups of a new link for this camera. */
+  readonly warm: (uid: string, ip: string) => void;
+  /** Forgets everything the rehearsal left behind (the link, its timer, the counters it moved). */
+  readonly clear: (link: CameraLink) => void;
+}
+
+export function rehearseOnce(stage: () => RehearsalStage): void {
   if (rehearsed) return;
   rehearsed = true;
   try {
-    rehearse(config);
+    rehearse(stage());
   } catch {
     // A rehearsal is an optimisation: whatever went wrong here, the real handshake still runs.
   }
 }
 
-function rehearse(config: (uid: string) => SessionConfig | undefined): void {
+function rehearse(stage: RehearsalStage): void {
   const did = parseDid(UID);
   if (!did) return;
   const reply = buildDhReply({
@@ -56,25 +65,20 @@ function rehearse(config: (uid: string) => SessionConfig | undefined): void {
     table.record(parsed.value, CAMERA.address, 0);
     table.endScan(0);
   }
-  const scheduler = new Scheduler<CameraLink>(
-    () => 0,
-    () => undefined,
-  );
-  const host: LinkHost = {
-    now: () => 0,
-    send: () => undefined,
-    schedule: (link, at) => scheduler.set(link, at),
-    wakeBy: (link, at) => scheduler.wakeBy(link, at),
-    sessionConfig: () => config(UID),
-    routeChanged: () => undefined,
-    canStart: () => true,
-    identified: () => undefined,
-  };
-  const link = new CameraLink({ kind: 'uid', uid: UID }, host, { reconnect: false });
-  link.connect();
-  for (const message of [{ kind: 'punch', did } as const, { kind: 'ready', did } as const, { kind: 'alive' } as const])
-    link.receive(encodePppp(message), CAMERA);
-  link.wake(2000);
-  link.halt();
-  scheduler.close();
+  stage.warm(UID, CAMERA.address);
+  const link = new CameraLink({ kind: 'uid', uid: UID }, stage.host, { reconnect: false });
+  try {
+    link.connect();
+    if (link.state !== 'connecting') return;
+    for (const message of [
+      { kind: 'punch', did } as const,
+      { kind: 'ready', did } as const,
+      { kind: 'alive' } as const,
+    ])
+      stage.deliver(encodePppp(message), CAMERA);
+    link.wake(stage.host.now());
+  } finally {
+    link.halt();
+    stage.clear(link);
+  }
 }
