@@ -49,14 +49,25 @@ const PREFIX_FORMS: ReadonlyMap<string, string | null> = new Map<string, string 
  * on every search of every session (a WeakMap, so a key nobody holds any more takes its copy along).
  */
 export function sealedLanSearch(cipher: CipherKey | null): Buffer {
-  if (cipher === null) return PLAIN_LAN_SEARCH;
-  let sealed = sealedSearches.get(cipher);
-  if (!sealed) sealedSearches.set(cipher, (sealed = encrypt(cipher, PLAIN_LAN_SEARCH)));
-  return sealed;
+  return sealedOnce(sealedSearches, PLAIN_LAN_SEARCH, cipher);
+}
+
+/** The ALIVE_ACK in one form, shared likewise: at 10k sessions one goes out per camera per second (issue 12). */
+export function sealedAliveAck(cipher: CipherKey | null): Buffer {
+  return sealedOnce(sealedAliveAcks, PLAIN_ALIVE_ACK, cipher);
 }
 
 const PLAIN_LAN_SEARCH = Buffer.from([0xf1, 0x30, 0x00, 0x00]);
+const PLAIN_ALIVE_ACK = Buffer.from([0xf1, 0xe1, 0x00, 0x00]);
 const sealedSearches = new WeakMap<CipherKey, Buffer>();
+const sealedAliveAcks = new WeakMap<CipherKey, Buffer>();
+
+function sealedOnce(cache: WeakMap<CipherKey, Buffer>, plain: Buffer, cipher: CipherKey | null): Buffer {
+  if (cipher === null) return plain;
+  let sealed = cache.get(cipher);
+  if (!sealed) cache.set(cipher, (sealed = encrypt(cipher, plain)));
+  return sealed;
+}
 
 export function seal(cipher: CipherKey | null, plain: Buffer): Buffer {
   return cipher === null ? plain : encrypt(cipher, plain);

@@ -11,6 +11,7 @@ import {
   initialCipher,
   open,
   seal,
+  sealedAliveAck,
   sealedLanSearch,
   searchCiphers,
 } from './encryption';
@@ -339,7 +340,7 @@ export class Session {
         return this.stateValue === 'punching' && this.punch ? [this.send(this.punch)] : [];
       case 'alive':
         this.stats.alivesAnswered++;
-        return [this.sendMessage({ kind: 'alive-ack' })];
+        return [this.sendSealed(sealedAliveAck(this.cipher ?? null))];
       case 'alive-ack':
         return this.onAliveAck(nowMs);
       case 'close':
@@ -498,6 +499,13 @@ export class Session {
 
   private sendMessage(message: PpppMessage): SessionAction {
     return this.send(encodePppp(message));
+  }
+
+  /** A datagram already in the session's form (one of the shared, preencoded ones). */
+  private sendSealed(data: Buffer): SessionAction {
+    const to = this.peerValue;
+    if (!to) throw new Error('session has no peer yet');
+    return { kind: 'send', to, data };
   }
 
   private send(plain: Buffer): SessionAction {
