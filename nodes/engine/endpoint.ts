@@ -657,6 +657,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     // every session's config a separate property array (bench/scale.ts, memory per session).
     const base: SessionConfig = {
       searchTargets: broadcast,
+      focusedSearch: undefined,
       uid: undefined,
       pinnedIp: undefined,
       encryption: this.encryption,
