@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type Address, addressKey } from '../wire/address';
+import { type Address, routeKey } from '../wire/address';
 import { type CipherKey, KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
 import { didToUid } from '../wire/did';
 import { MessageCode, PPPP_MAGIC, decodePppp } from '../wire/pppp';
@@ -152,7 +152,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private stateDetail: string | undefined;
   private readonly scheduler: Scheduler<CameraLink>;
   private readonly links = new Map<string, CameraLink>();
-  private readonly byPeer = new Map<string, CameraLink>();
+  /** Links with a peer, by `routeKey` of the peer: one number per datagram, no string (issue 12). */
+  private readonly byPeer = new Map<number | string, CameraLink>();
   private readonly searching = new Set<CameraLink>();
   /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
   private readonly searchingByIp = new Map<string, Set<CameraLink>>();
@@ -543,8 +544,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   private onPppp(data: Buffer, from: dgram.RemoteInfo): void {
     this.stats.ppppIn++;
-    const source: Address = { address: from.address, port: from.port };
-    const owner = this.byPeer.get(addressKey(source));
+    // dgram's RemoteInfo is an Address: sessions read it during the call and copy what they keep.
+    const source: Address = from;
+    const owner = this.byPeer.get(routeKey(source));
     if (owner) {
       owner.receive(data, source);
       return;
@@ -554,16 +556,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     // cost 128 session decodes per PUNCH while 10k sessions connected (bench/scale.ts), and made
     // each IP-pinned session report the other cameras' PUNCHes as foreign claims.
     const pinned = this.searchingByIp.get(source.address);
-    if (pinned) for (const link of pinned) if (link.receive(data, source).accepted) return;
+    if (pinned) for (const link of pinned) if (link.receive(data, source) === 'accepted') return;
     // Then sessions that want a specific camera get first pick, so "any camera" sessions cannot
     // steal a named one's camera.
     for (const specific of [true, false]) {
       for (const link of this.searching) {
         if ((link.spec.kind !== 'any') !== specific || pinned?.has(link)) continue;
-        const step = link.receive(data, source);
-        if (step.accepted) return;
-        if (step.actions.some((a) => a.kind === 'event' && a.event.type === 'foreign-claim'))
-          this.stats.foreignClaims++;
+        const receipt = link.receive(data, source);
+        if (receipt === 'accepted') return;
+        if (receipt === 'foreign-claim') this.stats.foreignClaims++;
       }
     }
     this.stats.ppppUnclaimed++;
@@ -640,13 +641,19 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (!socket) return;
     this.stats.sent++;
     this.sendsInFlight++;
-    socket.send(data, to.port, to.address, (error) => {
-      if (--this.sendsInFlight === 0) this.sendsDrained?.();
-      if (!error) return;
-      this.stats.sendErrors++;
-      this.warn('pppp-send', `send to ${to.address}:${to.port} failed: ${error.message}`);
-    });
+    socket.send(data, to.port, to.address, this.afterSend);
   }
+
+  /**
+   * One callback for every PPPP send rather than a closure per datagram (issue 12); dgram's
+   * error message names the destination ("send EPERM 10.0.0.9:32108").
+   */
+  private readonly afterSend = (error: Error | null): void => {
+    if (--this.sendsInFlight === 0) this.sendsDrained?.();
+    if (!error) return;
+    this.stats.sendErrors++;
+    this.warn('pppp-send', `PPPP send failed: ${error.message}`);
+  };
 
   private sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined {
     const { searchPort, targets, timeoutMs, handshakeTimeoutMs } = this.options;
@@ -738,9 +745,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private routeChanged(link: CameraLink, previous: Address | undefined): void {
-    if (previous && this.byPeer.get(addressKey(previous)) === link) this.byPeer.delete(addressKey(previous));
+    if (previous && this.byPeer.get(routeKey(previous)) === link) this.byPeer.delete(routeKey(previous));
     const peer = link.peer;
-    if (peer) this.byPeer.set(addressKey(peer), link);
+    if (peer) this.byPeer.set(routeKey(peer), link);
     this.indexUid(link, peer ? link.peerUid : undefined);
     this.indexPeerIp(link, peer?.address);
     this.setSearching(link, link.handshaking);

@@ -58,8 +58,11 @@ export class Scheduler<K> {
   /** Sets the deadline only if it is earlier than the one `key` has; a wakeup that comes early is harmless to callers that recompute. */
   wakeBy(key: K, atMs: number | undefined): void {
     if (this.closed || atMs === undefined || !Number.isFinite(atMs)) return;
-    const at = this.coalesce(atMs);
     const existing = this.current.get(key);
+    // Coalescing only rounds up, so a deadline at or before the raw time is earlier than the
+    // coalesced one too: the common case (an ALIVE moved the deadline later) needs no clock read.
+    if (existing && existing.at <= atMs) return;
+    const at = this.coalesce(atMs);
     if (existing && existing.at <= at) return;
     this.place(key, at);
   }
