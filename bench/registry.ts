@@ -1,4 +1,5 @@
 import { codecs } from './codecs';
+import { command } from './command';
 import { detection } from './detection';
 import { discovery } from './discovery';
 import { handshake } from './handshake';
@@ -23,4 +24,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'codecs', label: '4', run: codecs },
   { name: 'detection', label: '5', run: detection },
   { name: 'idle', label: '6', run: idle },
+  { name: 'command', label: '10a', run: command },
 ];
