@@ -2,6 +2,8 @@ import { type Node, type NodeAPI, type NodeDef } from 'node-red';
 import { type CameraLink, type HeartbeatHandle } from './engine/camera-link';
 import { type HeartbeatEvent, type HeartbeatReport } from './session/heartbeat-monitor';
 import { guarded } from './adapter/guard';
+import { cameraSource } from './adapter/camera-source';
+import { isBlank } from './adapter/validate';
 import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
 import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
 import { type HeartbeatNodeConfig, type HeartbeatProperties, parseHeartbeatConfig } from './adapter/node-config';
@@ -12,7 +14,9 @@ import { StatusView, busy, good, heartbeatStatus } from './adapter/status';
  * once per `interval` and emits `heartbeat` every interval, `lost` after `misses` silent
  * intervals and `restored` when the camera is heard again.
  */
-interface HeartbeatDef extends NodeDef, HeartbeatProperties {}
+interface HeartbeatDef extends NodeDef, HeartbeatProperties {
+  readonly device?: unknown;
+}
 
 export = function (RED: NodeAPI): void {
   function VstarHeartbeatNode(this: Node, def: HeartbeatDef): void {
@@ -22,14 +26,17 @@ export = function (RED: NodeAPI): void {
 
   function start(node: Node, def: HeartbeatDef): void {
     const view = new StatusView(node);
-    const parsed = parseHeartbeatConfig(def);
-    if (!parsed.ok) {
-      breakNode(node, view, `bad config: ${parsed.error}`, true);
+    const source = cameraSource(RED, def);
+    // With a device, the inline camera of a 0.1 flow is not used: it cannot make the config bad.
+    const parsed = parseHeartbeatConfig(isBlank(def.device) ? def : { ...def, camera: '' });
+    if (!parsed.ok || !source.ok) {
+      breakNode(node, view, `bad config: ${parsed.ok ? (source.ok ? '' : source.error) : parsed.error}`, true);
       return;
     }
-    const joined = joinCameraLink(RED, node, def.network, view, parsed.config.spec, { reconnect: true });
+    const config = { ...parsed.config, spec: source.source.spec };
+    const joined = joinCameraLink(RED, node, source.source.networkId, view, config.spec, { reconnect: true });
     if (!joined) return;
-    run(node, parsed.config, joined.membership, joined.link, view);
+    run(node, config, joined.membership, joined.link, view);
   }
 
   RED.nodes.registerType('vstar-heartbeat', VstarHeartbeatNode);

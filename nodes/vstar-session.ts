@@ -1,11 +1,12 @@
 import { type Node, type NodeAPI, type NodeDef } from 'node-red';
 import { type CameraLink, type LinkConnected, type LinkEvents } from './engine/camera-link';
 import { guarded } from './adapter/guard';
+import { cameraSource } from './adapter/camera-source';
 import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
 import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
 import { type SessionNodeConfig, type SessionProperties, parseSessionConfig } from './adapter/node-config';
 import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter/status';
-import { describeValue } from './adapter/validate';
+import { describeValue, isBlank } from './adapter/validate';
 
 /**
  * `vstar-session`: holds a P2P session with one camera (shared with every other vstar node that
@@ -13,7 +14,9 @@ import { describeValue } from './adapter/validate';
  * msg.payload "connect"; "disconnect" closes it and stops reconnecting. Emits `connected` and
  * `disconnected`.
  */
-interface SessionDef extends NodeDef, SessionProperties {}
+interface SessionDef extends NodeDef, SessionProperties {
+  readonly device?: unknown;
+}
 
 /** How long a refused message's reason shows in the status before the session's own comes back. */
 const NOTICE_MS = 5000;
@@ -29,16 +32,19 @@ export = function (RED: NodeAPI): void {
 
   function start(node: Node, def: SessionDef): void {
     const view = new StatusView(node);
-    const parsed = parseSessionConfig(def);
-    if (!parsed.ok) {
-      breakNode(node, view, `bad config: ${parsed.error}`, true);
+    const source = cameraSource(RED, def);
+    // With a device, the inline camera of a 0.1 flow is not used: it cannot make the config bad.
+    const parsed = parseSessionConfig(isBlank(def.device) ? def : { ...def, camera: '' });
+    if (!parsed.ok || !source.ok) {
+      breakNode(node, view, `bad config: ${parsed.ok ? (source.ok ? '' : source.error) : parsed.error}`, true);
       return;
     }
-    const joined = joinCameraLink(RED, node, def.network, view, parsed.config.spec, {
-      reconnect: parsed.config.reconnect,
+    const config = { ...parsed.config, spec: source.source.spec };
+    const joined = joinCameraLink(RED, node, source.source.networkId, view, config.spec, {
+      reconnect: config.reconnect,
     });
     if (!joined) return;
-    run(node, parsed.config, joined.membership, joined.link, view);
+    run(node, config, joined.membership, joined.link, view);
   }
 
   RED.nodes.registerType('vstar-session', VstarSessionNode);

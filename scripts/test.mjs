@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
-const unitFolders = ['wire', 'session', 'camera-machine', 'video'];
+const unitFolders = ['wire', 'session', 'camera-machine', 'video', 'commands'];
 
 function collect(dir) {
   const found = [];

@@ -20,7 +20,14 @@ export type EventName =
   | 'disconnected'
   | 'heartbeat'
   | 'lost'
-  | 'restored';
+  | 'restored'
+  | 'response'
+  | 'motion'
+  | 'motion-end'
+  | 'snapshot'
+  | 'stream-started'
+  | 'stream-stopped'
+  | 'stream-stats';
 
 /** Every message a vstar node sends (DESIGN.md §2). */
 export interface VstarMessage extends NodeMessage {

@@ -71,8 +71,14 @@ export function commandFrom(payload: unknown, defaults: Readonly<Record<string, 
     const base = typeof name === 'string' ? sameCommand(defaults, name) : undefined;
     return parseCommand({ ...base, ...payload, command: name });
   }
+  // `{ action: "left" }` and the like: the configured command with these arguments.
+  if (isPlainObject(payload) && ARGUMENT_FIELDS.some((field) => field in payload))
+    return parseCommand({ ...defaults, ...payload, command: defaults['command'] });
   return parseCommand(defaults);
 }
+
+/** The fields of a command besides its name. */
+const ARGUMENT_FIELDS = ['action', 'preset', 'step', 'cgi', 'params'] as const;
 
 function sameCommand(
   defaults: Readonly<Record<string, unknown>>,

@@ -121,11 +121,29 @@ async function send(link: CameraLink, call: CgiCall, options: RunOptions, deadli
   }
 }
 
+/**
+ * Commands waiting per camera for its session to come back; more are refused at once, as the
+ * link refuses more than MAX_PENDING_CGI waiting for answers.
+ */
+const MAX_WAITING_FOR_SESSION = 16;
+const waitingFor = new WeakMap<CameraLink, number>();
+
 /** Resolves with the link's connection, waiting for it until the deadline. */
 function whenConnected(link: CameraLink, deadline: number, camera: string): Promise<LinkConnected> {
   const now = link.connected;
   if (now) return Promise.resolve(now);
-  return new Promise((resolve, reject) => {
+  const waiting = waitingFor.get(link) ?? 0;
+  if (waiting >= MAX_WAITING_FOR_SESSION)
+    return Promise.reject(
+      new CommandError('busy', `too many commands waiting for camera ${camera} to connect: try again later`),
+    );
+  waitingFor.set(link, waiting + 1);
+  const done = (): void => {
+    const left = (waitingFor.get(link) ?? 1) - 1;
+    if (left > 0) waitingFor.set(link, left);
+    else waitingFor.delete(link);
+  };
+  return new Promise<LinkConnected>((resolve, reject) => {
     const onConnected = (connected: LinkConnected): void => {
       clearTimeout(timer);
       resolve(connected);
@@ -138,7 +156,7 @@ function whenConnected(link: CameraLink, deadline: number, camera: string): Prom
       Math.max(0, deadline - Date.now()),
     );
     link.once('connected', onConnected);
-  });
+  }).finally(done);
 }
 
 function timedOut(options: RunOptions): CommandError {

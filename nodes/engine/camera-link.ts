@@ -168,6 +168,9 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   ) {
     super();
     this.reconnect = options.reconnect;
+    // Every node naming this camera listens here (sessions, heartbeats, commands, motion, and
+    // commands waiting for the session, at most 16): more than Node's default 10 is no leak.
+    this.setMaxListeners(100);
   }
 
   get state(): LinkState {
