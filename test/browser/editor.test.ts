@@ -52,8 +52,6 @@ const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
 const LOOPBACK_BROADCAST = '127.255.255.255';
 /** The emulated cameras' CGI password: typed into a camera config node, it must never leave the credentials. */
 const CAMERA_PASSWORD = 'Pa55-kept-secret';
-/** The command node's runtime: until it exists the editor is checked without sending a command. */
-const COMMAND_RUNTIME = existsSync(join(__dirname, '..', '..', 'nodes', 'vstar-command.ts'));
 const MODULE = 'node-red-contrib-vstarcam-p2p';
 /** This checkout's Node-RED, or the one VSTAR_NODE_RED_PATH names (scripts/compat.mjs sets it). */
 const NODE_RED = join(
@@ -310,9 +308,7 @@ describe('the editor in a browser', { skip }, () => {
   );
 
   test(
-    COMMAND_RUNTIME
-      ? 'a camera with a login, a ptz command on it: deployed, answered, and no password in the exported flow'
-      : 'a camera with a login, a ptz command on it: deployed, and no password in the exported flow (no command runtime yet)',
+    'a camera with a login, a ptz command on it: deployed, answered, and no password in the exported flow',
     { timeout: TEST_MS },
     () => withEditor((rig) => inEditorPage(rig, (page) => commandWithCredentials(page, rig))),
   );
@@ -536,7 +532,7 @@ async function dropAndWire(page: Page, type: string, at: { x: number; y: number 
 /**
  * A user adds a command node, creates its camera (and the camera's network) from the dialog,
  * types the camera's login, picks pan left, deploys and exports the flow: the password is stored
- * as a credential and appears nowhere else.
+ * as a credential and appears nowhere else. Then the inject button pans the emulated camera.
  */
 async function commandWithCredentials(page: Page, rig: Rig): Promise<void> {
   const { port, emulator, userDir } = rig;
@@ -669,7 +665,6 @@ async function commandWithCredentials(page: Page, rig: Rig): Promise<void> {
   ).json()) as Record<string, unknown>;
   assert.deepEqual(credentials, { username: 'admin', has_password: true });
 
-  if (!COMMAND_RUNTIME) return;
   // The inject button sends a message: the camera pans and answers.
   await workspaceNode(page, inject).locator('.red-ui-flow-node-button-button').click();
   const debugList = page.locator('.red-ui-debug-content-list');
