@@ -1,4 +1,5 @@
 import { codecs } from './codecs';
+import { cold } from './cold';
 import { detection } from './detection';
 import { discovery } from './discovery';
 import { handshake } from './handshake';
@@ -18,6 +19,7 @@ export interface Benchmark {
 export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'handshake', label: '1', run: handshake },
   { name: 'nodered', label: '1b', run: nodered },
+  { name: 'cold', label: '1c', run: cold },
   { name: 'scale', label: '2', run: scale },
   { name: 'discovery', label: '3', run: discovery },
   { name: 'codecs', label: '4', run: codecs },

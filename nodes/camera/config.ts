@@ -72,8 +72,9 @@ const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
   // test/support/vectors.ts), with every address on loopback. The firmware version looks like
   // an IP, as real ones do (PROTOCOL.md §2).
   firmware: '48.53.72.104',
-  // Real firmware puts the start of its own `var app_ver="…` line in this 16-byte slot.
-  appVersion: 'var app_ver="C',
+  // What get_status.cgi reports as app_version. Invented, but starting with "C" as the one
+  // capture that shows any of it does (see dhAppVersionSlot).
+  appVersion: 'C3.5.2.22',
   netmask: '255.0.0.0',
   gateway: '127.0.0.1',
   dns: ['127.0.0.1', '127.0.0.1'],
@@ -136,8 +137,17 @@ export function dhRecordOf(config: ResolvedCameraConfig, httpPort: number): DhRe
     httpPort,
     name: config.name,
     firmware: config.firmware,
-    appVersion: config.appVersion,
+    appVersion: dhAppVersionSlot(config.appVersion),
     dhcp: config.dhcp,
     ddns: config.ddns,
   };
+}
+
+/**
+ * Real firmware fills the DH reply's app-version slot with the start of its own
+ * `var app_ver="…";` source line, cut after 14 bytes (`var app_ver="C` in the capture kept in
+ * test/support/vectors.ts), not with the version itself.
+ */
+export function dhAppVersionSlot(appVersion: string): string {
+  return `var app_ver="${appVersion}`.slice(0, 14);
 }
