@@ -45,15 +45,17 @@ describe('snapshots and live video from the emulator over loopback', () => {
   let lossy: EmulatedCamera;
   let cleanLink: CameraLink;
   let lossyLink: CameraLink;
+  let rejoining: EmulatedCamera;
+  let rejoiningLink: CameraLink;
 
   before(async () => {
     emu = await CameraEmulator.start({
-      cameras: [{}, { videoDropPercent: 5 }],
+      cameras: [{}, { videoDropPercent: 5 }, {}],
       firstAddress: '127.0.11.1',
       dhPort: 0,
       searchPort: 0,
     });
-    [clean, lossy] = emu.cameras as [EmulatedCamera, EmulatedCamera];
+    [clean, lossy, rejoining] = emu.cameras as [EmulatedCamera, EmulatedCamera, EmulatedCamera];
     endpoint = new Endpoint({
       bind: '0.0.0.0',
       targets: ['127.255.255.255'],
@@ -65,11 +67,11 @@ describe('snapshots and live video from the emulator over loopback', () => {
     await endpoint.ready();
     const a = endpoint.link({ kind: 'ip', ip: clean.ip }, { reconnect: false });
     const b = endpoint.link({ kind: 'ip', ip: lossy.ip }, { reconnect: false });
-    assert.ok(a && b);
-    [cleanLink, lossyLink] = [a, b];
-    a.connect();
-    b.connect();
-    await Promise.all([connected(a), connected(b)]);
+    const c = endpoint.link({ kind: 'ip', ip: rejoining.ip }, { reconnect: true });
+    assert.ok(a && b && c);
+    [cleanLink, lossyLink, rejoiningLink] = [a, b, c];
+    for (const link of [a, b, c]) link.connect();
+    await Promise.all([connected(a), connected(b), connected(c)]);
   });
 
   after(async () => {
@@ -144,6 +146,29 @@ describe('snapshots and live video from the emulator over loopback', () => {
     assert.ok(peakBytes <= limits.maxBytes && peakFrames <= limits.maxFrames, `${peakFrames} frames, ${peakBytes} B`);
     const first = slow.read();
     assert.equal(first?.key, true, 'what a slow viewer has left starts at a key frame');
+    stream.close();
+  });
+
+  test('after a reconnect the stream is asked for again while viewers remain', async () => {
+    const stream = new VideoStream(rejoiningLink, {
+      credentials: ADMIN,
+      substream: 0,
+      timeoutMs: 5000,
+      stopDelayMs: 0,
+    });
+    const viewer = stream.addViewer();
+    await readFrames(viewer, 5);
+    const back = nextEvent(rejoiningLink, 'connected');
+    rejoining.closeSessions();
+    await back;
+    const restarted = nextEvent(stream, 'camera-stream', (state) => state === 'on');
+    await restarted;
+    while (viewer.read()) {
+      // Frames from before the reconnect.
+    }
+    const after = await readFrames(viewer, 5);
+    assert.equal(after[0]?.key, true);
+    assert.equal(rejoining.stats.livestreamStarts, 2);
     stream.close();
   });
 
