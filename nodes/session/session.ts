@@ -2,7 +2,7 @@ import { type Address, sameAddress } from '../wire/address';
 import { type CipherKey } from '../wire/cipher';
 import { type Did, didToUid, normalizeUid, sameDid } from '../wire/did';
 import { type PpppMessage, decodePppp, encodePppp } from '../wire/pppp';
-import { type DeliveredRun, DrwReceiver, LossyDrwReceiver } from './drw-receiver';
+import { DrwReceiver, LossyDrwReceiver } from './drw-receiver';
 import { DEFAULT_DRW_SENDER_LIMITS, DrwSender, type DrwSenderLimits } from './drw-sender';
 import {
   type EncryptionMode,
@@ -382,7 +382,7 @@ export class Session {
     if (result.duplicate) this.stats.duplicates++;
     const actions: SessionAction[] = [];
     if (result.ack.length > 0) actions.push(this.sendMessage({ kind: 'drw-ack', channel, indices: result.ack }));
-    this.deliver(channel, { firstIndex, chunks: result.deliver }, actions);
+    this.deliver(channel, firstIndex, result.deliver, actions);
     return actions;
   }
 
@@ -391,15 +391,17 @@ export class Session {
     const result = receiver.receive(index, data, nowMs);
     if (result.duplicate) this.stats.duplicates++;
     const actions = [this.sendMessage({ kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack })];
-    for (const run of result.runs) this.deliver(VIDEO_CHANNEL, run, actions);
+    for (const run of result.runs) this.deliver(VIDEO_CHANNEL, run.firstIndex, run.chunks, actions);
     return actions;
   }
 
-  private deliver(channel: number, run: DeliveredRun, actions: SessionAction[]): void {
-    run.chunks.forEach((data, offset) => {
-      const index = (run.firstIndex + offset) & 0xffff;
-      actions.push({ kind: 'event', event: { type: 'data', channel, data, index } });
-    });
+  /** `chunks` carry consecutive DRW indices from `firstIndex`. */
+  private deliver(channel: number, firstIndex: number, chunks: readonly Buffer[], actions: SessionAction[]): void {
+    for (let offset = 0; offset < chunks.length; offset++) {
+      const data = chunks[offset];
+      if (data === undefined) continue;
+      actions.push({ kind: 'event', event: { type: 'data', channel, data, index: (firstIndex + offset) & 0xffff } });
+    }
   }
 
   private onDrwAck(channel: number, indices: readonly number[], nowMs: number): SessionAction[] {
@@ -431,8 +433,10 @@ export class Session {
         for (const index of gaveUp) actions.push({ kind: 'event', event: { type: 'drw-failed', channel, index } });
       }
     }
-    if (this.videoReceiver)
-      for (const run of this.videoReceiver.tick(nowMs).runs) this.deliver(VIDEO_CHANNEL, run, actions);
+    if (this.videoReceiver) {
+      for (const run of this.videoReceiver.tick(nowMs).runs)
+        this.deliver(VIDEO_CHANNEL, run.firstIndex, run.chunks, actions);
+    }
     return actions;
   }
 
