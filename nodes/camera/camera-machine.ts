@@ -407,6 +407,7 @@ export class CameraMachine {
     const played = session.video.due(nowMs, this.random, this.videoImpairments);
     this.counters.videoFramesSent += played.frames;
     this.counters.videoDrwsDropped += played.dropped;
+    this.counters.videoDrwsReordered += played.reordered;
     for (const drw of played.drws) {
       this.counters.videoDrwsSent++;
       this.sendPppp(session.peer, { kind: 'drw', channel: VIDEO_CHANNEL, ...drw }, nowMs, out);

@@ -22,6 +22,8 @@ export interface CameraStats {
   videoDrwsSent: number;
   /** Video DRWs lost on purpose (`videoDropPercent`). */
   videoDrwsDropped: number;
+  /** Video DRWs sent after the one that followed them (`videoReorderPercent`). */
+  videoDrwsReordered: number;
   /** Undecodable, unexpected or wrongly encrypted datagrams. */
   datagramsIgnored: number;
   /** Lost on purpose: `setDropRate`, or a full reply-delay queue. */
@@ -48,6 +50,7 @@ export function emptyStats(): CameraStats {
     videoFramesSent: 0,
     videoDrwsSent: 0,
     videoDrwsDropped: 0,
+    videoDrwsReordered: 0,
     datagramsIgnored: 0,
     datagramsDropped: 0,
   };

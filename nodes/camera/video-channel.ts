@@ -21,6 +21,8 @@ export interface PlayedVideo {
   readonly frames: number;
   /** DRWs lost on purpose (`dropFraction`). */
   readonly dropped: number;
+  /** DRWs sent after their successor on purpose (`reorderFraction`). */
+  readonly reordered: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export class VideoChannel {
     const frames = this.player?.due(nowMs) ?? [];
     const drws: VideoDrw[] = [];
     let dropped = 0;
+    let reordered = 0;
     let heldBack: VideoDrw | undefined;
     for (const frame of frames) {
       for (const data of splitFrameIntoPayloads(frame.header, frame.data)) {
@@ -72,12 +75,13 @@ export class VideoChannel {
         if (heldBack) {
           drws.push(drw, heldBack);
           heldBack = undefined;
+          reordered++;
         } else if (impairments.reorderFraction > 0 && random() < impairments.reorderFraction) heldBack = drw;
         else drws.push(drw);
       }
     }
     // Reordering stays inside one burst: a DRW is never held back until the next frame is due.
     if (heldBack) drws.push(heldBack);
-    return { drws, frames: frames.length, dropped };
+    return { drws, frames: frames.length, dropped, reordered };
   }
 }

@@ -152,6 +152,7 @@ describe('camera machine: livestream.cgi', () => {
     const sorted = [...video].sort((a, b) => a.index - b.index);
     assert.equal(assemble(sorted).dropped, 0);
     assert.equal(camera.stats.videoDrwsDropped, 0);
+    assert.ok(camera.stats.videoDrwsReordered > 0);
   });
 
   it('rejects impairment percentages outside 0..100', () => {

@@ -47,15 +47,22 @@ describe('snapshots and live video from the emulator over loopback', () => {
   let lossyLink: CameraLink;
   let rejoining: EmulatedCamera;
   let rejoiningLink: CameraLink;
+  let shuffled: EmulatedCamera;
+  let shuffledLink: CameraLink;
 
   before(async () => {
     emu = await CameraEmulator.start({
-      cameras: [{}, { videoDropPercent: 5 }, {}],
+      cameras: [{}, { videoDropPercent: 5 }, {}, { videoReorderPercent: 10 }],
       firstAddress: '127.0.11.1',
       dhPort: 0,
       searchPort: 0,
     });
-    [clean, lossy, rejoining] = emu.cameras as [EmulatedCamera, EmulatedCamera, EmulatedCamera];
+    [clean, lossy, rejoining, shuffled] = emu.cameras as [
+      EmulatedCamera,
+      EmulatedCamera,
+      EmulatedCamera,
+      EmulatedCamera,
+    ];
     endpoint = new Endpoint({
       bind: '0.0.0.0',
       targets: ['127.255.255.255'],
@@ -68,10 +75,11 @@ describe('snapshots and live video from the emulator over loopback', () => {
     const a = endpoint.link({ kind: 'ip', ip: clean.ip }, { reconnect: false });
     const b = endpoint.link({ kind: 'ip', ip: lossy.ip }, { reconnect: false });
     const c = endpoint.link({ kind: 'ip', ip: rejoining.ip }, { reconnect: true });
-    assert.ok(a && b && c);
-    [cleanLink, lossyLink, rejoiningLink] = [a, b, c];
-    for (const link of [a, b, c]) link.connect();
-    await Promise.all([connected(a), connected(b), connected(c)]);
+    const d = endpoint.link({ kind: 'ip', ip: shuffled.ip }, { reconnect: false });
+    assert.ok(a && b && c && d);
+    [cleanLink, lossyLink, rejoiningLink, shuffledLink] = [a, b, c, d];
+    for (const link of [a, b, c, d]) link.connect();
+    await Promise.all([a, b, c, d].map(connected));
   });
 
   after(async () => {
@@ -172,11 +180,28 @@ describe('snapshots and live video from the emulator over loopback', () => {
     stream.close();
   });
 
+  test('DRWs out of order are put back in order: every frame comes out whole', async () => {
+    const stream = new VideoStream(shuffledLink, { credentials: ADMIN, substream: 1, timeoutMs: 5000, stopDelayMs: 0 });
+    const viewer = stream.addViewer();
+    const frames = await readFrames(viewer, 31);
+    assert.ok(shuffled.stats.videoDrwsReordered > 0, 'the emulator did swap DRWs');
+    assert.ok(frames.every(isClipFrame));
+    assert.deepEqual(
+      frames.map((f) => f.header.frameNumber),
+      Array.from({ length: 31 }, (_, i) => i),
+      'no frame lost',
+    );
+    assert.equal(stream.stats().framesDropped, 0);
+    stream.close();
+  });
+
   test('under 5 % lost video DRWs no corrupt frame comes out', async () => {
     const stream = new VideoStream(lossyLink, { credentials: ADMIN, substream: 1, timeoutMs: 5000, stopDelayMs: 0 });
     const viewer = stream.addViewer();
-    // After a loss a viewer waits for the next key frame, and a key frame spans many DRWs: few get through.
-    const frames = await readFrames(viewer, 20);
+    // After a loss a viewer waits for the next key frame, and a key frame spans many DRWs: few get
+    // through. Read on until losses have cost frames (5 % of DRWs: within a few seconds).
+    const frames: StreamFrame[] = [];
+    while (frames.length < 20 || stream.stats().framesDropped === 0) frames.push(...(await readFrames(viewer, 5)));
     assert.ok(frames.every(isClipFrame), 'every frame is one of the clip’s access units, byte for byte');
     assert.ok(lossy.stats.videoDrwsDropped > 0);
     assert.ok(stream.stats().framesDropped > 0, 'the gaps cost whole frames');
