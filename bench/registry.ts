@@ -1,9 +1,11 @@
 import { codecs } from './codecs';
 import { cold } from './cold';
+import { command } from './command';
 import { detection } from './detection';
 import { discovery } from './discovery';
 import { handshake } from './handshake';
 import { idle } from './idle';
+import { motion } from './motion';
 import { nodered } from './nodered';
 import { scale } from './scale';
 import { type BenchOptions, type BenchResult } from './lib/report';
@@ -25,4 +27,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'codecs', label: '4', run: codecs },
   { name: 'detection', label: '5', run: detection },
   { name: 'idle', label: '6', run: idle },
+  { name: 'command', label: '10a', run: command },
+  { name: 'motion', label: '10b', run: motion },
 ];

@@ -31,4 +31,5 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
 }
 const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
 console.log(`window total ${(total / 1000).toFixed(1)} ms over ${runs.length} runs`);
-for (const [key, us] of rows) console.log(`${(us / 1000).toFixed(2).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`);
+for (const [key, us] of rows)
+  console.log(`${(us / 1000).toFixed(2).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`);

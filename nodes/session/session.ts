@@ -2,7 +2,7 @@ import { type Address, sameAddress } from '../wire/address';
 import { type CipherKey } from '../wire/cipher';
 import { type Did, didToUid, normalizeUid, sameDid } from '../wire/did';
 import { type PpppMessage, decodePppp, encodePppp } from '../wire/pppp';
-import { DrwReceiver } from './drw-receiver';
+import { DrwReceiver, LossyDrwReceiver } from './drw-receiver';
 import { DEFAULT_DRW_SENDER_LIMITS, DrwSender, type DrwSenderLimits } from './drw-sender';
 import {
   type EncryptionMode,
@@ -90,6 +90,13 @@ export const DEFAULT_SESSION_TIMING = {
 
 /** Channels 0 (commands), 1 (video), 2 and 3 (audio); DRWs on any other channel are dropped. */
 export const MAX_CHANNEL = 3;
+/** The video channel is lossy: a hole the camera does not fill is given up (`LossyDrwReceiver`). */
+export const VIDEO_CHANNEL = 1;
+/**
+ * How long a hole in the video channel may stay open before it is given up: a little longer than
+ * the few hundred ms after which a camera that does resend would have resent (PROTOCOL.md §5).
+ */
+export const VIDEO_GAP_WAIT_MS = 400;
 
 export type SessionEvent =
   | { readonly type: 'punched'; readonly peer: Address; readonly did: Did }
@@ -108,7 +115,8 @@ export type SessionEvent =
     }
   | { readonly type: 'disconnected'; readonly reason: DisconnectReason; readonly detail?: string }
   | { readonly type: 'rtt'; readonly rttMs: number }
-  | { readonly type: 'data'; readonly channel: number; readonly data: Buffer }
+  /** `index` is the DRW index of `data`; on the video channel a jump in it is a gap. */
+  | { readonly type: 'data'; readonly channel: number; readonly data: Buffer; readonly index: number }
   | { readonly type: 'drw-failed'; readonly channel: number; readonly index: number }
   /** Our camera's DID claimed from an address the session is not pinned to: a spoof or a second camera. */
   | { readonly type: 'foreign-claim'; readonly from: Address; readonly did: Did };
@@ -177,6 +185,7 @@ export class Session {
   // direction costs more than the rest of an idle session (bench/scale.ts).
   private senders: Map<number, DrwSender> | undefined;
   private receivers: Map<number, DrwReceiver> | undefined;
+  private videoReceiver: LossyDrwReceiver | undefined;
   readonly stats: SessionStats = {
     received: 0,
     foreign: 0,
@@ -351,6 +360,8 @@ export class Session {
             if (due !== undefined) wake = Math.min(wake, due);
           }
         }
+        const gapDue = this.videoReceiver?.nextWakeMs();
+        if (gapDue !== undefined) wake = Math.min(wake, gapDue);
         return wake;
       }
       default:
@@ -419,7 +430,7 @@ export class Session {
       case 'close':
         return this.end(out, 'closed-by-camera');
       case 'drw':
-        if (this.stateValue === 'connected') this.onDrw(out, message.channel, message.index, message.data);
+        if (this.stateValue === 'connected') this.onDrw(out, message.channel, message.index, message.data, nowMs);
         return;
       case 'drw-ack':
         if (this.stateValue === 'connected') this.onDrwAck(out, message.channel, message.indices, nowMs);
@@ -451,19 +462,38 @@ export class Session {
     out.report({ type: 'rtt', rttMs });
   }
 
-  private onDrw(out: SessionOutput, channel: number, index: number, data: Buffer): void {
+  private onDrw(out: SessionOutput, channel: number, index: number, data: Buffer, nowMs: number): void {
     if (channel > MAX_CHANNEL) return;
     this.stats.drwIn++;
+    if (channel === VIDEO_CHANNEL) return this.onVideoDrw(out, index, data, nowMs);
     const receivers = (this.receivers ??= new Map());
     let receiver = receivers.get(channel);
     if (!receiver) {
       receiver = new DrwReceiver(this.config.reorderWindow);
       receivers.set(channel, receiver);
     }
+    const firstIndex = receiver.nextExpected;
     const result = receiver.receive(index, data);
     if (result.duplicate) this.stats.duplicates++;
     if (result.ack.length > 0) this.sendMessage(out, { kind: 'drw-ack', channel, indices: result.ack });
-    for (const chunk of result.deliver) out.report({ type: 'data', channel, data: chunk });
+    this.deliver(out, channel, firstIndex, result.deliver);
+  }
+
+  private onVideoDrw(out: SessionOutput, index: number, data: Buffer, nowMs: number): void {
+    const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.config.reorderWindow, VIDEO_GAP_WAIT_MS));
+    const result = receiver.receive(index, data, nowMs);
+    if (result.duplicate) this.stats.duplicates++;
+    this.sendMessage(out, { kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack });
+    for (const run of result.runs) this.deliver(out, VIDEO_CHANNEL, run.firstIndex, run.chunks);
+  }
+
+  /** `chunks` carry consecutive DRW indices from `firstIndex`. */
+  private deliver(out: SessionOutput, channel: number, firstIndex: number, chunks: readonly Buffer[]): void {
+    for (let offset = 0; offset < chunks.length; offset++) {
+      const data = chunks[offset];
+      if (data === undefined) continue;
+      out.report({ type: 'data', channel, data, index: (firstIndex + offset) & 0xffff });
+    }
   }
 
   private onDrwAck(out: SessionOutput, channel: number, indices: readonly number[], nowMs: number): void {
@@ -492,6 +522,10 @@ export class Session {
         for (const drw of resend) this.sendDrw(out, channel, drw.index, drw.data);
         for (const index of gaveUp) out.report({ type: 'drw-failed', channel, index });
       }
+    }
+    if (this.videoReceiver) {
+      for (const run of this.videoReceiver.tick(nowMs).runs)
+        this.deliver(out, VIDEO_CHANNEL, run.firstIndex, run.chunks);
     }
   }
 
@@ -526,6 +560,7 @@ export class Session {
     this.stateValue = 'closed';
     this.senders = undefined;
     this.receivers = undefined;
+    this.videoReceiver = undefined;
     out.report({ type: 'handshake-failed', reason: 'timeout', phase });
   }
 
@@ -535,6 +570,7 @@ export class Session {
     this.stateValue = 'closed';
     this.senders = undefined;
     this.receivers = undefined;
+    this.videoReceiver = undefined;
     this.probeSentAt = undefined;
     if (wasConnected)
       out.report(detail === undefined ? { type: 'disconnected', reason } : { type: 'disconnected', reason, detail });
