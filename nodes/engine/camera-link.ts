@@ -158,13 +158,16 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
   // Heartbeat monitors and the CGI reassembler are created on first use: an idle link with
   // neither is most links, and an empty Set or a reassembler's buffer per link adds up at 10k.
   private heartbeats: Set<HeartbeatHandle> | undefined;
-  private readonly cgiQueue: PendingCgi[] = [];
+  // The shared empty queue until the first request: an empty array per link is 32 B at 10k links.
+  private cgiQueue: PendingCgi[] = NO_CGI;
   private reassembler: CgiReassembler | undefined;
   private lastConnected: LinkConnected | undefined;
   private routedPeer: Address | undefined;
   private routedSearching = false;
   /** @internal the peer IP the endpoint indexed this link under */
   routedIp: string | undefined;
+  /** @internal the UID the endpoint indexed this link under */
+  indexedUid: string | undefined;
   /**
    * Set when this link turned out to name the same camera as another (by IP here, by UID there):
    * it then has no session of its own and every call and event goes through the leader, so one
@@ -219,8 +222,7 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
 
   /** UID of the camera the current session punched or connected to; undefined while searching. */
   get peerUid(): string | undefined {
-    const did = this.session?.did;
-    return did ? didToUid(did) : undefined;
+    return this.session?.uid;
   }
 
   get description(): string {
@@ -388,6 +390,7 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
       const now = this.host.now();
       // Queued first: a DRW the session sends at once may (on a fast camera) be answered before this returns.
       const pending: PendingCgi = { resolve, reject, deadline: now + timeoutMs, expectedCode: cgiResponseCode(name) };
+      if (this.cgiQueue === NO_CGI) this.cgiQueue = [];
       this.cgiQueue.push(pending);
       if (!session.sendDataInto(this, 0, buildCgiRequest(name, params, credentials), now)) {
         this.cgiQueue.splice(this.cgiQueue.indexOf(pending), 1);
@@ -573,6 +576,8 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
       // The late answer of a request that already timed out: its caller has moved on.
       if (pending?.forgetAt === undefined) pending?.resolve(block.body);
     }
+    // Most links hear one pushed frame and then nothing on channel 0 for hours: no reassembler kept for that.
+    if (this.reassembler?.bufferedBytes === 0) this.reassembler = undefined;
   }
 
   private expireCgi(nowMs: number): void {
@@ -609,6 +614,9 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
     this.emit('state', state);
   }
 }
+
+/** Never pushed to: `request` replaces it with the link's own array first. */
+const NO_CGI: PendingCgi[] = [];
 
 function earlier(a: number | undefined, b: number | undefined): number | undefined {
   return b !== undefined && (a === undefined || b < a) ? b : a;

@@ -159,7 +159,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly searchingByIp = new Map<string, Set<CameraLink>>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
-  private readonly uidOf = new Map<CameraLink, string>();
   /** Links with a peer, by the peer's IP: a new link naming that IP joins the link already talking to it. */
   private readonly byPeerIp = new Map<string, CameraLink>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
@@ -180,6 +179,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly encryption: EncryptionMode;
   /** Every form a LAN_SEARCH can take here (plaintext first), shared by every session's config. */
   private readonly searchForms: readonly (CipherKey | null)[];
+  /** Shared by every session (each inherits it, `specialise`); made on first use, options never change. */
+  private baseConfig: SessionConfig | undefined;
 
   constructor(options: Partial<EndpointOptions> = {}) {
     super();
@@ -392,7 +393,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.searching.clear();
     this.searchingByIp.clear();
     this.byUid.clear();
-    this.uidOf.clear();
+    for (const link of this.uidIndexed()) link.indexedUid = undefined;
     this.byPeerIp.clear();
     this.claimToldAt.clear();
     this.scheduler.close();
@@ -605,7 +606,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private indexUid(link: CameraLink, uid: string | undefined): void {
-    const previous = this.uidOf.get(link);
+    // The link carries the UID it is indexed under (a field, not another Map entry per session).
+    const previous = link.indexedUid;
     if (previous === uid) return;
     // A UID almost always has one session: the link itself is the value, and a Set only when two
     // share it (a Set per session cost ~150 B of the ~2 KB a session takes, bench/scale.ts).
@@ -618,14 +620,21 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         if (only === undefined) this.byUid.delete(previous);
         else if (more.length === 0) this.byUid.set(previous, only);
       }
-      this.uidOf.delete(link);
+      link.indexedUid = undefined;
     }
     if (uid === undefined) return;
-    this.uidOf.set(link, uid);
+    link.indexedUid = uid;
     const held = this.byUid.get(uid);
     if (held === undefined) this.byUid.set(uid, link);
     else if (held instanceof Set) held.add(link);
     else if (held !== link) this.byUid.set(uid, new Set([held, link]));
+  }
+
+  private *uidIndexed(): Generator<CameraLink> {
+    for (const held of this.byUid.values()) {
+      if (held instanceof Set) yield* held;
+      else yield held;
+    }
   }
 
   private indexPeerIp(link: CameraLink, ip: string | undefined): void {
@@ -656,14 +665,52 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   };
 
   private sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined {
+    const base = (this.baseConfig ??= this.makeBaseConfig());
+    const { searchPort } = this.options;
+    const broadcast = base.searchTargets;
+    switch (spec.kind) {
+      case 'any':
+        return base;
+      case 'ip': {
+        const targets = [{ address: spec.ip, port: searchPort }];
+        const uid = this.table.findByAddress(spec.ip)?.record.uid;
+        return specialise(base, {
+          searchTargets: targets,
+          pinnedIp: spec.ip,
+          focusedSearch: this.focusedSearch(targets, targets, uid, lastEncryption),
+        });
+      }
+      case 'uid': {
+        // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
+        // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
+        // reconnect stays with the address this link last connected to: a session keeps the
+        // camera it chose, and discovery seeing the camera move is what moves it.
+        const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
+        if (pinned === undefined)
+          return specialise(base, {
+            uid: spec.uid,
+            focusedSearch: this.focusedSearch(broadcast, broadcast, spec.uid, lastEncryption),
+          });
+        const unicast = [{ address: pinned, port: searchPort }];
+        const everywhere = [...unicast, ...broadcast];
+        return specialise(base, {
+          searchTargets: everywhere,
+          uid: spec.uid,
+          pinnedIp: pinned,
+          focusedSearch: this.focusedSearch(unicast, everywhere, spec.uid, lastEncryption),
+        });
+      }
+    }
+  }
+
+  /** What every session of this endpoint shares: timings, the broadcast targets, the derived keys. */
+  private makeBaseConfig(): SessionConfig {
     const { searchPort, targets, timeoutMs, handshakeTimeoutMs } = this.options;
-    const broadcast = targets.map((address) => ({ address, port: searchPort }));
     const keepaliveIdleMs = Math.min(KEEPALIVE_IDLE_CAP_MS, Math.max(100, timeoutMs / 3));
-    // Every field spelled out (no spread of DEFAULT_SESSION_TIMING) and the optional ones present:
-    // V8 then keeps all of them in-object, in `base` and in each copy below, rather than giving
-    // every session's config a separate property array (bench/scale.ts, memory per session).
-    const base: SessionConfig = {
-      searchTargets: broadcast,
+    // Every field spelled out (no spread of DEFAULT_SESSION_TIMING) and the optional ones present,
+    // so V8 keeps all of them in-object.
+    return {
+      searchTargets: targets.map((address) => ({ address, port: searchPort })),
       focusedSearch: undefined,
       uid: undefined,
       pinnedIp: undefined,
@@ -680,43 +727,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       drw: DEFAULT_SESSION_TIMING.drw,
       reorderWindow: DEFAULT_SESSION_TIMING.reorderWindow,
     };
-    switch (spec.kind) {
-      case 'any':
-        return { ...base, searchTargets: broadcast };
-      case 'ip': {
-        const targets = [{ address: spec.ip, port: searchPort }];
-        const uid = this.table.findByAddress(spec.ip)?.record.uid;
-        return {
-          ...base,
-          searchTargets: targets,
-          pinnedIp: spec.ip,
-          focusedSearch: this.focusedSearch(targets, targets, uid, lastEncryption),
-        };
-      }
-      case 'uid': {
-        // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
-        // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
-        // reconnect stays with the address this link last connected to: a session keeps the
-        // camera it chose, and discovery seeing the camera move is what moves it.
-        const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
-        if (pinned === undefined)
-          return {
-            ...base,
-            searchTargets: broadcast,
-            uid: spec.uid,
-            focusedSearch: this.focusedSearch(broadcast, broadcast, spec.uid, lastEncryption),
-          };
-        const unicast = [{ address: pinned, port: searchPort }];
-        const everywhere = [...unicast, ...broadcast];
-        return {
-          ...base,
-          searchTargets: everywhere,
-          uid: spec.uid,
-          pinnedIp: pinned,
-          focusedSearch: this.focusedSearch(unicast, everywhere, spec.uid, lastEncryption),
-        };
-      }
-    }
   }
 
   /**
@@ -785,6 +795,20 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 }
 
 const PLAIN_FORM: readonly null[] = [null];
+
+/**
+ * A session's config as the endpoint's shared one plus the few fields of its own (targets, pin,
+ * UID, focused search), which inherits the rest: a full copy per session was ~130 B of the
+ * ~1 KiB an idle session may take at 10k (issue 12). Fields left undefined stay inherited. Reads
+ * through the prototype are as fast for V8; a spread copy would lose the inherited fields, and no
+ * code copies a session's config.
+ */
+function specialise(base: SessionConfig, own: Partial<SessionConfig>): SessionConfig {
+  const config: SessionConfig = Object.create(base) as SessionConfig;
+  for (const [key, value] of Object.entries(own))
+    if (value !== undefined) Object.defineProperty(config, key, { value, enumerable: true });
+  return config;
+}
 
 function safePort(socket: dgram.Socket | undefined): number | undefined {
   try {

@@ -171,6 +171,8 @@ export class Session {
   private stateValue: SessionState = 'idle';
   private peerValue: Address | undefined;
   private didValue: Did | undefined;
+  /** The peer's UID, made once: the endpoint's index and the `connected` event share the string. */
+  private uidValue: string | undefined;
   private cipher: LearnedCipher;
   private startedAt = 0;
   private nextSearchAt = 0;
@@ -184,7 +186,8 @@ export class Session {
   // Created on first use: most sessions never carry a DRW, and an empty Map per channel
   // direction costs more than the rest of an idle session (bench/scale.ts).
   private senders: Map<number, DrwSender> | undefined;
-  private receivers: Map<number, DrwReceiver> | undefined;
+  /** Per channel (index), made on the first DRW: an array, not a Map, as a Map's table is ~200 B. */
+  private receivers: (DrwReceiver | undefined)[] | undefined;
   private videoReceiver: LossyDrwReceiver | undefined;
   readonly stats: SessionStats = {
     received: 0,
@@ -213,6 +216,11 @@ export class Session {
 
   get did(): Did | undefined {
     return this.didValue;
+  }
+
+  /** UID of the camera punched or connected to; undefined while searching. */
+  get uid(): string | undefined {
+    return this.uidValue;
   }
 
   get encryption(): CipherKey | null | undefined {
@@ -390,7 +398,8 @@ export class Session {
     nowMs: number,
   ): boolean {
     if (message.kind !== 'punch') return false;
-    if (this.wantedUid !== undefined && didToUid(message.did) !== this.wantedUid) return false;
+    const uid = didToUid(message.did);
+    if (this.wantedUid !== undefined && uid !== this.wantedUid) return false;
     if (this.config.pinnedIp !== undefined && from.address !== this.config.pinnedIp) {
       this.stats.foreign++;
       out.report({ type: 'foreign-claim', from: copyAddress(from), did: message.did });
@@ -399,6 +408,7 @@ export class Session {
     const peer = copyAddress(from);
     this.peerValue = peer;
     this.didValue = message.did;
+    this.uidValue = uid;
     this.cipher = cipher;
     this.stateValue = 'punching';
     this.lastHeardAt = nowMs;
@@ -441,14 +451,16 @@ export class Session {
   }
 
   private onReady(out: SessionOutput, did: Did, nowMs: number): void {
-    if (this.stateValue !== 'punching' || !this.didValue || !this.peerValue || !sameDid(did, this.didValue)) return;
+    const punched = this.didValue;
+    if (this.stateValue !== 'punching' || !punched || !this.peerValue || !sameDid(did, punched)) return;
     this.stateValue = 'connected';
     this.punch = undefined;
     out.report({
       type: 'connected',
       peer: this.peerValue,
-      did,
-      uid: didToUid(did),
+      // The same DID as `did`, the copy the session keeps: the READY's own copy can go.
+      did: punched,
+      uid: this.uidValue ?? didToUid(did),
       handshakeMs: nowMs - this.startedAt,
       encryption: cipherName(this.cipher ?? null),
     });
@@ -466,11 +478,12 @@ export class Session {
     if (channel > MAX_CHANNEL) return;
     this.stats.drwIn++;
     if (channel === VIDEO_CHANNEL) return this.onVideoDrw(out, index, data, nowMs);
-    const receivers = (this.receivers ??= new Map());
-    let receiver = receivers.get(channel);
+    // Sized up front: a push onto [] would reserve 17 slots.
+    const receivers = (this.receivers ??= new Array<DrwReceiver | undefined>(MAX_CHANNEL + 1));
+    let receiver = receivers[channel];
     if (!receiver) {
       receiver = new DrwReceiver(this.config.reorderWindow);
-      receivers.set(channel, receiver);
+      receivers[channel] = receiver;
     }
     const firstIndex = receiver.nextExpected;
     const result = receiver.receive(index, data);
