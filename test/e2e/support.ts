@@ -30,6 +30,8 @@ export const NODE_TYPES = [
   'vstar-heartbeat',
   'vstar-command',
   'vstar-motion',
+  'vstar-snapshot',
+  'vstar-stream',
 ] as const;
 /** Only a guard against a hang: Node-RED starts in 2-3 s on two cores. */
 export const START_GUARD_MS = 30_000;
