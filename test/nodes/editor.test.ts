@@ -17,6 +17,8 @@ const TYPES = [
   'vstar-heartbeat',
   'vstar-command',
   'vstar-motion',
+  'vstar-snapshot',
+  'vstar-stream',
 ] as const;
 const CONFIG_TYPES: readonly string[] = ['vstar-network', 'vstar-camera'];
 
@@ -314,8 +316,16 @@ describe('editor validation, as the editor runs it', () => {
 });
 
 describe('example flows', () => {
-  const CORE = new Set(['inject', 'debug', 'switch', 'change', 'comment', 'catch']);
-  const examples = ['discover-cameras', 'session-alerts', 'heartbeat-monitor', 'camera-commands', 'motion-alerts'];
+  const CORE = new Set(['inject', 'debug', 'switch', 'change', 'comment', 'catch', 'file']);
+  const examples = [
+    'discover-cameras',
+    'session-alerts',
+    'heartbeat-monitor',
+    'camera-commands',
+    'motion-alerts',
+    'snapshot-on-motion',
+    'live-video',
+  ];
   const seen = new Set<string>();
 
   for (const name of examples) {

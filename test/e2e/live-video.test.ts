@@ -1,0 +1,176 @@
+// Issue 11 through a real Node-RED process: vstar-stream serves the emulator's video on
+// Node-RED's own HTTP server, ffprobe reads video.mp4 and video.h264 with the clip's size and
+// frame rate, snapshot.jpg is the emulator's JPEG byte for byte, and headless chromium plays
+// the player page. ffprobe and chromium are Debian's; each check skips with a message where its
+// tool is missing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type Browser, chromium } from 'playwright-core';
+import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
+import { CLIP_FRAME_RATE, CLIP_HEIGHT, CLIP_WIDTH, loadSnapshot } from '../../nodes/camera/media/clip';
+import { Admin, type Child, freeTcpPort, requireDist, startNodeRed, userDirectory, waitUntil } from './support';
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
+const PATH = 'yard';
+const SCREENSHOT = process.env.VSTAR_SCREENSHOT;
+
+let emu: CameraEmulator;
+let camera: EmulatedCamera;
+let red: Child | undefined;
+let admin: Admin;
+let userDir: string;
+
+async function which(tool: string): Promise<boolean> {
+  try {
+    await run(tool, ['-version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function flow(): object[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'live video', disabled: false, info: '' },
+    // prettier-ignore
+    { id: 'net', type: 'vstar-network', name: 'loopback', bind: '0.0.0.0', targets: '127.255.255.255', dhPort: String(emu.dhPort), searchPort: String(emu.searchPort), localDhPort: '0', localPort: '0', timeout: '3', passphrases: '' },
+    {
+      id: 'cam',
+      type: 'vstar-camera',
+      name: 'Yard',
+      network: 'net',
+      camera: camera.uid,
+      credentials: { username: 'admin', password: 'v1deo-pass' },
+    },
+    // prettier-ignore
+    { id: 'stream', type: 'vstar-stream', z: 'tab', name: '', device: 'cam', substream: 1, path: PATH, x: 200, y: 80, wires: [[]] },
+  ];
+}
+
+function url(file: string): string {
+  return admin.url(`/vstar/${PATH}/${file}`);
+}
+
+interface Probed {
+  readonly codec_name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly avg_frame_rate: string;
+  readonly r_frame_rate: string;
+}
+
+async function probe(file: string): Promise<Probed> {
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', '-rw_timeout', '15000000', '-show_streams', '-of', 'json', url(file)],
+    { timeout: 30_000 },
+  );
+  const stream = (JSON.parse(stdout) as { streams: Probed[] }).streams[0];
+  assert.ok(stream, `${file}: a stream`);
+  return stream;
+}
+
+function rate(text: string): number {
+  const [num = '0', den = '1'] = text.split('/');
+  return Number(num) / Number(den);
+}
+
+before(async () => {
+  requireDist();
+  emu = await CameraEmulator.start({
+    cameras: [{ name: 'Yard', password: 'v1deo-pass' }],
+    firstAddress: '127.0.43.1',
+    dhPort: 0,
+    searchPort: 0,
+    broadcastAddress: '127.255.255.255',
+  });
+  const first = emu.cameras[0];
+  assert.ok(first);
+  camera = first;
+  const port = await freeTcpPort();
+  userDir = userDirectory('vstar-video-', port, true);
+  admin = new Admin(port);
+  red = startNodeRed(userDir);
+  await red.waitForLine(/Started flows/);
+  await admin.ready();
+  await admin.deploy(flow(), 'full');
+});
+
+after(async () => {
+  await red?.killGroup();
+  await emu?.close();
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+});
+
+test('snapshot.jpg is the camera JPEG, byte for byte', async () => {
+  const body = await waitUntil(
+    async () => {
+      const response = await fetch(url('snapshot.jpg'));
+      return response.ok ? Buffer.from(await response.arrayBuffer()) : undefined;
+    },
+    () => 'snapshot.jpg answered',
+    20_000,
+  );
+  assert.deepEqual(body, loadSnapshot());
+});
+
+test('ffprobe reads video.mp4 and video.h264: H.264 at the clip size and frame rate; one camera stream for both', async (t) => {
+  if (!(await which('ffprobe'))) return t.skip('ffprobe is not installed (apt-get install ffmpeg): skipped');
+  const [mp4, h264] = await Promise.all([probe('video.mp4'), probe('video.h264')]);
+  for (const [name, stream] of [
+    ['video.mp4', mp4],
+    ['video.h264', h264],
+  ] as const) {
+    assert.equal(stream.codec_name, 'h264', name);
+    assert.equal(stream.width, CLIP_WIDTH, name);
+    assert.equal(stream.height, CLIP_HEIGHT, name);
+    const fps = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
+    assert.ok(Math.abs(fps - CLIP_FRAME_RATE) <= CLIP_FRAME_RATE * 0.1, `${name}: ${fps} fps`);
+  }
+  assert.ok(camera.stats.livestreamStarts >= 1, 'the camera streamed');
+});
+
+test('the camera stops streaming after the last viewer left', async () => {
+  await waitUntil(
+    () => (camera.stats.livestreamStops >= 1 ? true : undefined),
+    () => `livestream stop (starts ${camera.stats.livestreamStarts}, stops ${camera.stats.livestreamStops})`,
+    20_000,
+  );
+});
+
+test('headless chromium plays the player page', async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed: browser check skipped`);
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // prettier-ignore
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 800, height: 450 } });
+    await page.goto(url(''));
+    const first = await page.waitForFunction(
+      () => {
+        const video = document.querySelector('video');
+        return video && video.currentTime > 0.5 ? { time: video.currentTime, width: video.videoWidth } : false;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    const start = (await first.jsonValue()) as { time: number; width: number };
+    assert.equal(start.width, CLIP_WIDTH);
+    await page.waitForFunction(
+      (before: number) => (document.querySelector('video')?.currentTime ?? 0) > before + 1,
+      start.time,
+      { timeout: 20_000 },
+    );
+    if (SCREENSHOT) await page.screenshot({ path: join(SCREENSHOT) });
+  } finally {
+    await browser?.close();
+  }
+});
