@@ -197,8 +197,10 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
       value: percent(eng.cpuShare),
       baseline: `${percent(base.cpuShare)} (bare dgram echo, ${fmt(base.alivesSent / base.seconds)} ALIVE/s)`,
       ratio: ratio(eng.cpuShare, base.cpuShare),
-      target: '< 15%',
-      verdict: verdict(eng.cpuShare < 0.15),
+      // Issue 12: the bare socket is the floor on this machine (issue 6 asked for < 15 % of a core,
+      // below what the bare client itself needs here), so the target is a ratio against it.
+      target: '<= 1.3x bare',
+      verdict: verdict(eng.cpuShare <= 1.3 * base.cpuShare),
     },
     {
       bench,
@@ -206,8 +208,8 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
       value: bytes(heap),
       baseline: `${bytes(bareHeap)} (bare)`,
       ratio: ratio(heap, bareHeap),
-      target: '< 2 KB',
-      verdict: verdict(heap < 2048),
+      target: '< 1 KiB',
+      verdict: verdict(heap < 1024),
     },
     {
       bench,
