@@ -156,7 +156,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly byPeer = new Map<number | string, CameraLink>();
   private readonly searching = new Set<CameraLink>();
   /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
-  private readonly searchingByIp = new Map<string, Set<CameraLink>>();
+  // One link per IP at most: links are keyed by their spec, and this holds only specs by IP. (It
+  // held a Set per IP, made and dropped with every handshake: 10k of them, ~270 B a session of
+  // garbage that gc() did not get back at once in bench/scale.ts.)
+  private readonly searchingByIp = new Map<string, CameraLink>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
   /** Links with a peer, by the peer's IP: a new link naming that IP joins the link already talking to it. */
@@ -557,12 +560,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     // cost 128 session decodes per PUNCH while 10k sessions connected (bench/scale.ts), and made
     // each IP-pinned session report the other cameras' PUNCHes as foreign claims.
     const pinned = this.searchingByIp.get(source.address);
-    if (pinned) for (const link of pinned) if (link.receive(data, source) === 'accepted') return;
+    if (pinned?.receive(data, source) === 'accepted') return;
     // Then sessions that want a specific camera get first pick, so "any camera" sessions cannot
     // steal a named one's camera.
     for (const specific of [true, false]) {
       for (const link of this.searching) {
-        if ((link.spec.kind !== 'any') !== specific || pinned?.has(link)) continue;
+        if ((link.spec.kind !== 'any') !== specific || link === pinned) continue;
         const receipt = link.receive(data, source);
         if (receipt === 'accepted') return;
         if (receipt === 'foreign-claim') this.stats.foreignClaims++;
@@ -768,14 +771,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     else this.searching.delete(link);
     if (link.spec.kind !== 'ip') return;
     const ip = link.spec.ip;
-    let links = this.searchingByIp.get(ip);
-    if (searching) {
-      if (!links) this.searchingByIp.set(ip, (links = new Set()));
-      links.add(link);
-    } else if (links) {
-      links.delete(link);
-      if (links.size === 0) this.searchingByIp.delete(ip);
-    }
+    if (searching) this.searchingByIp.set(ip, link);
+    else if (this.searchingByIp.get(ip) === link) this.searchingByIp.delete(ip);
   }
 
   private setState(state: EndpointState, detail: string | undefined): void {
