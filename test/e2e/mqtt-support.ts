@@ -26,7 +26,7 @@ export function mosquittoMissing(): string | undefined {
 export function mosquittoConfig(address: string, port: number): string {
   const dir = tempDir('vstar-mosquitto-');
   const file = join(dir, 'mosquitto.conf');
-  writeFileSync(file, `listener ${port} ${address}\nallow_anonymous true\npersistence false\nlog_dest stdout\n`);
+  writeFileSync(file, `listener ${port} ${address}\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
   return file;
 }
 
