@@ -1,8 +1,11 @@
 import { codecs } from './codecs';
+import { cold } from './cold';
+import { command } from './command';
 import { detection } from './detection';
 import { discovery } from './discovery';
 import { handshake } from './handshake';
 import { idle } from './idle';
+import { motion } from './motion';
 import { nodered } from './nodered';
 import { scale } from './scale';
 import { type BenchOptions, type BenchResult } from './lib/report';
@@ -18,9 +21,12 @@ export interface Benchmark {
 export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'handshake', label: '1', run: handshake },
   { name: 'nodered', label: '1b', run: nodered },
+  { name: 'cold', label: '1c', run: cold },
   { name: 'scale', label: '2', run: scale },
   { name: 'discovery', label: '3', run: discovery },
   { name: 'codecs', label: '4', run: codecs },
   { name: 'detection', label: '5', run: detection },
   { name: 'idle', label: '6', run: idle },
+  { name: 'command', label: '10a', run: command },
+  { name: 'motion', label: '10b', run: motion },
 ];

@@ -51,8 +51,9 @@ export interface LinkHost {
   /**
    * The session config for the next attempt. `lastPeerIp` is the address this link last connected
    * to, if any: the endpoint pins a UID's reconnect to it when discovery no longer vouches for one.
+   * `lastEncryption` is the form it answered in then ('none' or a passphrase): the first search uses only that.
    */
-  sessionConfig(spec: CameraSpec, lastPeerIp?: string): SessionConfig | undefined;
+  sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined;
   /** The session's peer or its searching flag changed: the endpoint re-routes datagrams. */
   routeChanged(link: CameraLink, previousPeer: Address | undefined): void;
   canStart(): boolean;
@@ -423,7 +424,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       return;
     }
     this.endSession();
-    const config = this.host.sessionConfig(this.spec, this.lastConnected?.peer.address);
+    const config = this.host.sessionConfig(this.spec, this.lastConnected?.peer.address, this.lastConnected?.encryption);
     if (!config) {
       this.setState('waiting');
       return;

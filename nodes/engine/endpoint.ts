@@ -2,12 +2,12 @@ import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type Address, addressKey } from '../wire/address';
-import { KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
+import { type CipherKey, KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
 import { didToUid } from '../wire/did';
 import { MessageCode, PPPP_MAGIC, decodePppp } from '../wire/pppp';
 import { DH_PROBE, isDhProbe, parseDhReply } from '../wire/dh';
-import { type EncryptionMode } from '../session/encryption';
-import { DEFAULT_SESSION_TIMING, type SessionConfig } from '../session/session';
+import { type EncryptionMode, formHint } from '../session/encryption';
+import { DEFAULT_SESSION_TIMING, type FocusedSearch, type SessionConfig } from '../session/session';
 import { CameraLink, type LinkHost, type LinkOptions } from './camera-link';
 import { type CameraRecord, toCameraRecord } from './camera-record';
 import { type CameraSpec, specKey } from './camera-spec';
@@ -17,6 +17,7 @@ import {
   DiscoveryTable,
   type SightingOutcome,
 } from './discovery-table';
+import { type RehearsalStage, rehearseOnce } from './rehearsal';
 import { Scheduler } from './scheduler';
 import { bindUdp, closeUdp, errorCode } from './udp';
 
@@ -112,6 +113,12 @@ const WARNING_INTERVAL_MS = 10_000;
 const FOREIGN_CLAIM_EVENT_INTERVAL_MS = 1000;
 /** A PPPP header and a DID: the shortest PUNCH or P2P_RDY. */
 const FOREIGN_CLAIM_MIN_LENGTH = 24;
+/**
+ * Searches that stay focused (the camera's address only, its form only) before a session falls
+ * back to every target in every form: one unanswered search interval (300 ms), enough for a
+ * camera that answers at all, short enough that a wrong guess costs little.
+ */
+const FOCUSED_SEARCH_ROUNDS = 1;
 /** close() waits at most this long for the sessions' CLOSE datagrams to leave before closing the sockets. */
 const CLOSE_FLUSH_MS = 250;
 
@@ -122,6 +129,8 @@ interface ActiveScan {
   readonly promise: Promise<ScanResult>;
   readonly finish: () => void;
   readonly timer: NodeJS.Timeout;
+  /** The last DH reply of this scan, to drop its broadcast copy unparsed. */
+  lastReply?: { readonly address: string; readonly data: Buffer };
 }
 
 export class Endpoint extends EventEmitter<EndpointEvents> {
@@ -168,11 +177,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    * mask), too much to repeat per session when an endpoint carries thousands.
    */
   private readonly encryption: EncryptionMode;
+  /** Every form a LAN_SEARCH can take here (plaintext first), shared by every session's config. */
+  private readonly searchForms: readonly (CipherKey | null)[];
 
   constructor(options: Partial<EndpointOptions> = {}) {
     super();
     this.options = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
-    this.encryption = { mode: 'auto', candidates: this.options.passphrases.map(deriveKey) };
+    const candidates = this.options.passphrases.map(deriveKey);
+    this.encryption = { mode: 'auto', candidates };
+    this.searchForms = [null, ...candidates];
     this.table = new DiscoveryTable(this.options.maxCameras);
     this.scheduler = new Scheduler(this.options.clock, (links, now) => {
       for (const link of links) link.wake(now);
@@ -182,7 +195,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       send: (data, to) => this.sendPppp(data, to),
       schedule: (link, at) => this.scheduler.set(link, at),
       wakeBy: (link, at) => this.scheduler.wakeBy(link, at),
-      sessionConfig: (spec, lastPeerIp) => this.sessionConfig(spec, lastPeerIp),
+      sessionConfig: (spec, lastPeerIp, lastEncryption) => this.sessionConfig(spec, lastPeerIp, lastEncryption),
       routeChanged: (link, previous) => this.routeChanged(link, previous),
       canStart: () => this.stateValue === 'ready',
       identified: (link) => this.absorbSameCamera(link),
@@ -412,11 +425,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const { bind, localDhPort, localPort, receiveBufferBytes } = this.options;
     let which = `DH port ${localDhPort}`;
     try {
-      this.dhSocket ??= await bindUdp(
-        { address: bind, port: localDhPort, broadcast: true, receiveBufferBytes },
-        (data, from) => this.onDh(data, from),
-        (error) => this.onSocketError(error),
-      );
+      if (!this.dhSocket) {
+        const binding = bindUdp(
+          { address: bind, port: localDhPort, broadcast: true, receiveBufferBytes },
+          (data, from) => this.onDh(data, from),
+          (error) => this.onSocketError(error),
+        );
+        // While the kernel binds, before anything can scan or connect: see rehearsal.ts.
+        rehearseOnce(() => this.rehearsalStage());
+        this.dhSocket = await binding;
+      }
       which = `port ${localPort}`;
       this.ppppSocket ??= await bindUdp(
         { address: bind, port: localPort, broadcast: true, receiveBufferBytes },
@@ -451,6 +469,31 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     for (const link of this.links.values()) link.resume();
   }
 
+  /**
+   * The endpoint's own routing and link host for rehearsal.ts, with sending switched off: the
+   * rehearsed handshake runs through the very functions a real one will, then leaves no trace.
+   */
+  private rehearsalStage(): RehearsalStage {
+    const stats = { ...this.stats };
+    return {
+      // It runs while the sockets bind: the rehearsed link may start although the endpoint is not ready.
+      host: { ...this.linkHost, send: () => undefined, canStart: () => true },
+      deliver: (data, from) => this.onPppp(data, { ...from, family: 'IPv4', size: data.length }),
+      warm: (uid, ip) => {
+        this.linkToSameCamera({ kind: 'uid', uid });
+        this.linkToSameCamera({ kind: 'ip', ip });
+      },
+      clear: (link) => {
+        this.scheduler.delete(link);
+        this.setSearching(link, false);
+        this.indexUid(link, undefined);
+        this.indexPeerIp(link, undefined);
+        this.claimToldAt.delete(link);
+        Object.assign(this.stats, stats);
+      },
+    };
+  }
+
   private onSocketError(error: Error): void {
     this.warn(`socket-${errorCode(error) ?? 'error'}`, `socket error: ${error.message}`);
   }
@@ -458,6 +501,14 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private onDh(data: Buffer, from: dgram.RemoteInfo): void {
     this.stats.dhIn++;
     if (isDhProbe(data)) return; // another client's probe (or our own, bound to 8600)
+    // A camera answers a probe twice, unicast and a broadcast copy of the same bytes. The copy
+    // says nothing new to this scan, and parsing it (fifteen strings) lands right between our
+    // first LAN_SEARCH and the camera's PUNCH when a flow connects at 'discovered' (bench/cold.ts).
+    const scan = this.scan_;
+    if (scan) {
+      if (scan.lastReply?.address === from.address && scan.lastReply.data.equals(data)) return;
+      scan.lastReply = { address: from.address, data };
+    }
     const parsed = parseDhReply(data);
     if (!parsed.ok) {
       this.stats.dhBad++;
@@ -597,7 +648,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     });
   }
 
-  private sessionConfig(spec: CameraSpec, lastPeerIp?: string): SessionConfig | undefined {
+  private sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined {
     const { searchPort, targets, timeoutMs, handshakeTimeoutMs } = this.options;
     const broadcast = targets.map((address) => ({ address, port: searchPort }));
     const keepaliveIdleMs = Math.min(KEEPALIVE_IDLE_CAP_MS, Math.max(100, timeoutMs / 3));
@@ -606,6 +657,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     // every session's config a separate property array (bench/scale.ts, memory per session).
     const base: SessionConfig = {
       searchTargets: broadcast,
+      focusedSearch: undefined,
       uid: undefined,
       pinnedIp: undefined,
       encryption: this.encryption,
@@ -624,23 +676,65 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     switch (spec.kind) {
       case 'any':
         return { ...base, searchTargets: broadcast };
-      case 'ip':
-        return { ...base, searchTargets: [{ address: spec.ip, port: searchPort }], pinnedIp: spec.ip };
+      case 'ip': {
+        const targets = [{ address: spec.ip, port: searchPort }];
+        const uid = this.table.findByAddress(spec.ip)?.record.uid;
+        return {
+          ...base,
+          searchTargets: targets,
+          pinnedIp: spec.ip,
+          focusedSearch: this.focusedSearch(targets, targets, uid, lastEncryption),
+        };
+      }
       case 'uid': {
         // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
         // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
         // reconnect stays with the address this link last connected to: a session keeps the
         // camera it chose, and discovery seeing the camera move is what moves it.
         const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
-        if (pinned === undefined) return { ...base, searchTargets: broadcast, uid: spec.uid };
+        if (pinned === undefined)
+          return {
+            ...base,
+            searchTargets: broadcast,
+            uid: spec.uid,
+            focusedSearch: this.focusedSearch(broadcast, broadcast, spec.uid, lastEncryption),
+          };
+        const unicast = [{ address: pinned, port: searchPort }];
+        const everywhere = [...unicast, ...broadcast];
         return {
           ...base,
-          searchTargets: [{ address: pinned, port: searchPort }, ...broadcast],
+          searchTargets: everywhere,
           uid: spec.uid,
           pinnedIp: pinned,
+          focusedSearch: this.focusedSearch(unicast, everywhere, spec.uid, lastEncryption),
         };
       }
     }
+  }
+
+  /**
+   * The first search of a session, narrowed to what is known (issue 14): the camera's address
+   * when there is one, and the one form it answered in last time or that its UID prefix names.
+   * Undefined when nothing narrows it (the full set goes out from the start).
+   */
+  private focusedSearch(
+    targets: readonly Address[],
+    fullTargets: readonly Address[],
+    uid: string | undefined,
+    lastEncryption: string | undefined,
+  ): FocusedSearch | undefined {
+    const form = this.knownForm(lastEncryption) ?? (uid === undefined ? undefined : this.knownForm(formHint(uid)));
+    if (form === undefined && targets.length >= fullTargets.length) return undefined;
+    const ciphers = form === undefined ? this.searchForms : form === null ? PLAIN_FORM : [form];
+    return { targets, ciphers, rounds: FOCUSED_SEARCH_ROUNDS };
+  }
+
+  /** The key of a form by name ('none' or a passphrase, as `connected` reports it), if this endpoint has it. */
+  private knownForm(name: string | null | undefined): CipherKey | null | undefined {
+    if (name === undefined) return undefined;
+    if (name === null || name === 'none') return null;
+    const candidates = this.encryption.mode === 'auto' ? this.encryption.candidates : [];
+    return candidates.find((key) => key.passphrase === name);
   }
 
   private routeChanged(link: CameraLink, previous: Address | undefined): void {
@@ -682,6 +776,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.emit('warning', message);
   }
 }
+
+const PLAIN_FORM: readonly null[] = [null];
 
 function safePort(socket: dgram.Socket | undefined): number | undefined {
   try {

@@ -25,6 +25,50 @@ export function searchCiphers(mode: EncryptionMode): (CipherKey | null)[] {
   return [null, ...mode.candidates];
 }
 
+/**
+ * The form a camera most likely speaks, from its UID prefix (PROTOCOL.md §6): null for the
+ * plaintext families, a passphrase for the encrypted ones, undefined when the prefix says
+ * nothing. A hint only: a session that searches in this form alone falls back to every form.
+ */
+export function formHint(uid: string): string | null | undefined {
+  const prefix = uid.slice(0, 4).toUpperCase();
+  return PREFIX_FORMS.get(prefix);
+}
+
+const PREFIX_FORMS: ReadonlyMap<string, string | null> = new Map<string, string | null>([
+  ['VSTB', null],
+  ['VSTC', null],
+  ['VSTG', 'vstarcam2018'],
+  ['VSTH', 'vstarcam2018'],
+  ...['VSTJ', 'VSTK', 'VSTL', 'VSTM', 'VSTN', 'VSTP'].map((p): [string, string] => [p, 'vstarcam2019']),
+  ...['VSGG', 'VSGM', 'VSGS'].map((p): [string, string] => [p, 'vstarcam2021']),
+]);
+
+/**
+ * The LAN_SEARCH datagram in one form, built once per key and shared: the same four bytes go out
+ * on every search of every session (a WeakMap, so a key nobody holds any more takes its copy along).
+ */
+export function sealedLanSearch(cipher: CipherKey | null): Buffer {
+  return sealedOnce(sealedSearches, PLAIN_LAN_SEARCH, cipher);
+}
+
+/** The ALIVE_ACK in one form, shared likewise: at 10k sessions one goes out per camera per second (issue 12). */
+export function sealedAliveAck(cipher: CipherKey | null): Buffer {
+  return sealedOnce(sealedAliveAcks, PLAIN_ALIVE_ACK, cipher);
+}
+
+const PLAIN_LAN_SEARCH = Buffer.from([0xf1, 0x30, 0x00, 0x00]);
+const PLAIN_ALIVE_ACK = Buffer.from([0xf1, 0xe1, 0x00, 0x00]);
+const sealedSearches = new WeakMap<CipherKey, Buffer>();
+const sealedAliveAcks = new WeakMap<CipherKey, Buffer>();
+
+function sealedOnce(cache: WeakMap<CipherKey, Buffer>, plain: Buffer, cipher: CipherKey | null): Buffer {
+  if (cipher === null) return plain;
+  let sealed = cache.get(cipher);
+  if (!sealed) cache.set(cipher, (sealed = encrypt(cipher, plain)));
+  return sealed;
+}
+
 export function seal(cipher: CipherKey | null, plain: Buffer): Buffer {
   return cipher === null ? plain : encrypt(cipher, plain);
 }

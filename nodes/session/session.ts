@@ -11,6 +11,8 @@ import {
   initialCipher,
   open,
   seal,
+  sealedAliveAck,
+  sealedLanSearch,
   searchCiphers,
 } from './encryption';
 
@@ -27,6 +29,12 @@ export type DisconnectReason = 'timeout' | 'closed-by-camera' | 'closed' | 'erro
 export interface SessionConfig {
   /** Where LAN_SEARCH goes: broadcast addresses and/or the camera's IP, at the search port. */
   readonly searchTargets: readonly Address[];
+  /**
+   * Where and how the first searches go when the endpoint knows the camera's address or its
+   * form: one datagram instead of one per target and form. Later searches, if these go
+   * unanswered, use every target in every form.
+   */
+  readonly focusedSearch?: FocusedSearch;
   /**
    * Accept only this camera; undefined takes the first camera that answers. Dash-less UID, though
    * the dashed and lower-case spellings match too.
@@ -54,6 +62,14 @@ export interface SessionConfig {
   readonly drw: DrwSenderLimits;
   /** Out-of-order DRWs held per channel. */
   readonly reorderWindow: number;
+}
+
+export interface FocusedSearch {
+  readonly targets: readonly Address[];
+  /** null = plaintext. */
+  readonly ciphers: readonly (CipherKey | null)[];
+  /** How many searches (one per `searchIntervalMs`) stay focused before the full set. */
+  readonly rounds: number;
 }
 
 export const DEFAULT_SESSION_TIMING = {
@@ -124,6 +140,7 @@ export class Session {
   private startedAt = 0;
   private nextSearchAt = 0;
   private nextPunchAt = 0;
+  private searches = 0;
   private punch: Buffer | undefined;
   private lastHeardAt = 0;
   private probeSentAt: number | undefined;
@@ -269,11 +286,15 @@ export class Session {
   }
 
   private searchDatagrams(): SessionAction[] {
-    const search = encodePppp({ kind: 'lan-search' });
+    const focused = this.config.focusedSearch;
+    const narrow = focused !== undefined && this.searches < focused.rounds;
+    this.searches++;
+    const targets = narrow ? focused.targets : this.config.searchTargets;
+    const ciphers = narrow ? focused.ciphers : searchCiphers(this.config.encryption);
     const actions: SessionAction[] = [];
-    for (const cipher of searchCiphers(this.config.encryption)) {
-      const data = seal(cipher, search);
-      for (const to of this.config.searchTargets) actions.push({ kind: 'send', to, data });
+    for (const cipher of ciphers) {
+      const data = sealedLanSearch(cipher);
+      for (const to of targets) actions.push({ kind: 'send', to, data });
     }
     return actions;
   }
@@ -319,7 +340,7 @@ export class Session {
         return this.stateValue === 'punching' && this.punch ? [this.send(this.punch)] : [];
       case 'alive':
         this.stats.alivesAnswered++;
-        return [this.sendMessage({ kind: 'alive-ack' })];
+        return [this.sendSealed(sealedAliveAck(this.cipher ?? null))];
       case 'alive-ack':
         return this.onAliveAck(nowMs);
       case 'close':
@@ -478,6 +499,13 @@ export class Session {
 
   private sendMessage(message: PpppMessage): SessionAction {
     return this.send(encodePppp(message));
+  }
+
+  /** A datagram already in the session's form (one of the shared, preencoded ones). */
+  private sendSealed(data: Buffer): SessionAction {
+    const to = this.peerValue;
+    if (!to) throw new Error('session has no peer yet');
+    return { kind: 'send', to, data };
   }
 
   private send(plain: Buffer): SessionAction {

@@ -230,6 +230,53 @@ describe('endpoint lifecycle', () => {
     }
   });
 
+  test('a discovered camera gets one LAN_SEARCH: its address, the form its UID names (issue 14)', async () => {
+    const emu = await CameraEmulator.start({ cameras: 1, firstAddress: '127.0.13.1', dhPort: 0, searchPort: 0 });
+    const endpoint = endpointFor(emu);
+    try {
+      await endpoint.ready();
+      const camera = emu.cameras[0];
+      assert.ok(camera);
+      await endpoint.scan(200);
+      const link = endpoint.link({ kind: 'uid', uid: camera.uid }, { reconnect: false });
+      assert.ok(link);
+      link.connect();
+      await connected(link);
+      assert.equal(camera.stats.searchesAnswered, 1);
+      assert.equal(camera.stats.datagramsIgnored, 0, 'no encrypted or broadcast copies');
+    } finally {
+      await endpoint.close();
+      await emu.close();
+    }
+  });
+
+  test('a camera whose UID prefix misleads still connects: every form goes out once the first search is unanswered', async () => {
+    const emu = await CameraEmulator.start({
+      cameras: 1,
+      firstAddress: '127.0.14.1',
+      dhPort: 0,
+      searchPort: 0,
+      passphrase: 'vstarcam2019',
+    });
+    const endpoint = endpointFor(emu);
+    try {
+      await endpoint.ready();
+      const camera = emu.cameras[0];
+      assert.ok(camera);
+      assert.ok(camera.uid.startsWith('VSTB'), 'a plaintext family by its prefix');
+      await endpoint.scan(200);
+      const link = endpoint.link({ kind: 'ip', ip: camera.ip }, { reconnect: false });
+      assert.ok(link);
+      link.connect();
+      await connected(link);
+      assert.equal(link.connected?.encryption, 'vstarcam2019');
+      assert.ok(camera.stats.datagramsIgnored >= 1, 'the plaintext first search went unanswered');
+    } finally {
+      await endpoint.close();
+      await emu.close();
+    }
+  });
+
   test('close() resolves after both sockets closed and can be called twice', async () => {
     const endpoint = new Endpoint({ targets: ['127.255.255.255'] });
     await endpoint.ready();

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstCipherByte } from '../../nodes/wire/cipher';
 import { encodePppp } from '../../nodes/wire/pppp';
-import { cipherName, initialCipher, open, searchCiphers, seal } from '../../nodes/session/encryption';
+import { cipherName, formHint, initialCipher, open, searchCiphers, seal } from '../../nodes/session/encryption';
 import { Session } from '../../nodes/session/session';
 import {
   CAMERA_ADDRESS,
@@ -159,5 +159,18 @@ describe('encryption helpers', () => {
     assert.equal(open(AUTO, undefined, Buffer.alloc(0)), undefined);
     assert.equal(cipherName(null), 'none');
     assert.equal(cipherName(KEY_2021), 'vstarcam2021');
+  });
+});
+
+describe('formHint: the form a UID prefix names (PROTOCOL.md §6)', () => {
+  test('plaintext families, the three VStarCam passphrases, and nothing for the rest', () => {
+    assert.equal(formHint('VSTB668515UZCPK'), null);
+    assert.equal(formHint('vstc-123456-ABCDE'), null);
+    assert.equal(formHint('VSTH123456ABCDE'), 'vstarcam2018');
+    assert.equal(formHint('VSTJ123456ABCDE'), 'vstarcam2019');
+    assert.equal(formHint('VSTP123456ABCDE'), 'vstarcam2019');
+    assert.equal(formHint('VSGM123456ABCDE'), 'vstarcam2021');
+    assert.equal(formHint('BATD156362WONJM'), undefined);
+    assert.equal(formHint(''), undefined);
   });
 });

@@ -63,6 +63,37 @@ describe('search', () => {
     assert.deepEqual(sends(session.start(0)), [{ to: SEARCH_TARGET, data: hex('e4 3b 43 22') }]);
   });
 
+  test('a focused search sends one datagram, and the full set once its rounds go unanswered (issue 14)', () => {
+    const session = new Session(
+      makeConfig({
+        searchTargets: [SEARCH_TARGET, SECOND_TARGET],
+        encryption: { mode: 'auto', candidates: [KEY_2019, KEY_2018] },
+        searchIntervalMs: 300,
+        focusedSearch: { targets: [SEARCH_TARGET], ciphers: [null], rounds: 1 },
+      }),
+    );
+    assert.deepEqual(sends(session.start(0)), [{ to: SEARCH_TARGET, data: LAN_SEARCH }]);
+    const fallback = sends(session.tick(300));
+    assert.equal(fallback.length, 6, 'every target in every form after one unanswered interval');
+    assert.equal(sends(session.tick(600)).length, 6);
+  });
+
+  test('a session found through its focused search connects like any other', () => {
+    const camera = new FakeCamera(VSTB_DID, CAMERA_ADDRESS, KEY_2019);
+    const session = new Session(
+      makeConfig({
+        encryption: { mode: 'auto', candidates: [KEY_2019] },
+        focusedSearch: { targets: [SEARCH_TARGET], ciphers: [KEY_2019], rounds: 1 },
+      }),
+    );
+    assert.deepEqual(sends(session.start(0)), [{ to: SEARCH_TARGET, data: hex('e4 3b 43 22') }]);
+    const punched = session.receive(camera.punch(), camera.address, 1);
+    assert.ok(punched.accepted);
+    session.receive(camera.ready(), camera.address, 2);
+    assert.equal(session.state, 'connected');
+    assert.equal(session.encryption, KEY_2019);
+  });
+
   test('LAN_SEARCH repeats every searchIntervalMs, driven by nextWakeMs()', () => {
     const session = new Session(makeConfig({ searchIntervalMs: 300, handshakeTimeoutMs: 8000 }));
     session.start(1000);
