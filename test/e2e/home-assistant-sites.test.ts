@@ -20,7 +20,7 @@ const SITES = [
   { name: 'siteB', cameras: [SHARED_UID, 'VSTB778899KLMNP'] },
 ] as const;
 
-const skip = mosquittoMissing() ?? namespaceUnavailable();
+const skip = mosquittoMissing(['mosquitto', 'mosquitto_sub']) ?? namespaceUnavailable();
 const children: Child[] = [];
 let lan: NamespaceLan | undefined;
 

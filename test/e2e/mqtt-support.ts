@@ -13,13 +13,15 @@ import { Child, root, tempDir, waitUntil } from './support';
 export const EXAMPLE = join(root, 'examples', 'home-assistant-mqtt.json');
 
 /** Why the broker cannot run here (Debian's `mosquitto`, installed by .ci/run), or undefined. */
-export function mosquittoMissing(): string | undefined {
-  try {
-    execFileSync('sh', ['-c', 'command -v mosquitto'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'mosquitto is not installed (apt-get install mosquitto): the Home Assistant MQTT tests need a real broker';
+export function mosquittoMissing(programs: readonly string[] = ['mosquitto']): string | undefined {
+  for (const program of programs) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+    } catch {
+      return `${program} is not installed (apt-get install mosquitto mosquitto-clients): the Home Assistant MQTT tests need a real broker`;
+    }
   }
+  return undefined;
 }
 
 /** A broker config: one listener, anonymous clients, nothing kept on disk. */
