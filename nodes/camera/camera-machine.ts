@@ -6,15 +6,19 @@ import { type Did, sameDid } from '../wire/did';
 import { MAX_DRW_DATA, type PpppMessage, PPPP_MAGIC, decodePppp, encodePppp } from '../wire/pppp';
 import { type CameraAction, type SessionCloseReason, type Via } from './actions';
 import { type CgiContext, answerCgi } from './cgi-responder';
+import { type VideoCommand } from './cgi/context';
 import { statusBody } from './cgi/status';
 import { type AlarmStatus, CameraState } from './camera-state';
 import { ClientSession } from './client-session';
 import { type CameraConfigInput, type ResolvedCameraConfig, dhRecordOf, resolveCameraConfig } from './config';
 import { Outbox } from './outbox';
 import { type CameraStats, emptyStats } from './stats';
+import { type VideoImpairments } from './video-channel';
 
 /** The only DRW channel the camera interprets: commands and responses (PROTOCOL.md §5). */
 const COMMAND_CHANNEL = 0;
+/** Where the camera sends video (PROTOCOL.md §7.3). */
+const VIDEO_CHANNEL = 1;
 
 /**
  * One VStarCam camera as a sans-I/O state machine: datagrams and clock ticks in, datagrams and
@@ -40,9 +44,17 @@ export class CameraMachine {
   private alarmWakeMs: number | undefined;
   /** Set by an answered `reboot.cgi`. */
   private rebootAtMs: number | undefined;
+  private readonly videoImpairments: VideoImpairments;
 
-  constructor(config: CameraConfigInput, random: () => number) {
+  constructor(
+    config: CameraConfigInput,
+    private readonly random: () => number,
+  ) {
     this.config = resolveCameraConfig(config);
+    this.videoImpairments = {
+      dropFraction: this.config.videoDropPercent / 100,
+      reorderFraction: this.config.videoReorderPercent / 100,
+    };
     this.state = new CameraState({ motionEveryMs: this.config.motionEveryMs });
     this.httpPortValue = this.config.httpPort;
     this.dhReply = buildDhReply(dhRecordOf(this.config, this.httpPortValue));
@@ -114,6 +126,7 @@ export class CameraMachine {
         this.sendPppp(session.peer, { kind: 'alive' }, nowMs, out);
         session.scheduleNextAlive(nowMs);
       }
+      this.playVideo(session, nowMs, out);
     }
     return out;
   }
@@ -370,8 +383,35 @@ export class CameraMachine {
     const reply = answerCgi(request.body, this.cgiContext(session, nowMs));
     if (reply.kind === 'silent') return;
     this.counters.cgiAnswered++;
-    this.sendBlock(session, reply.code, Buffer.from(reply.body, 'utf8'), nowMs, out);
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+    this.sendBlock(session, reply.code, body, nowMs, out);
     if (reply.thenReboot === true) this.rebootAtMs = nowMs + this.config.rebootDelayMs;
+    if (reply.video) this.controlVideo(session, reply.video, nowMs);
+  }
+
+  /** After the answer: the first frames go out on the next tick, which `nextWakeMs` makes immediate. */
+  private controlVideo(session: ClientSession, command: VideoCommand, nowMs: number): void {
+    if (command.action === 'start') {
+      this.counters.livestreamStarts++;
+      session.video.start(nowMs, command.substream);
+    } else {
+      this.counters.livestreamStops++;
+      session.video.stop();
+    }
+  }
+
+  /** Every frame of the session's stream now due, on channel 1, through the impairments. */
+  private playVideo(session: ClientSession, nowMs: number, out: CameraAction[]): void {
+    const due = session.video.nextDueMs();
+    if (due === undefined || due > nowMs) return;
+    const played = session.video.due(nowMs, this.random, this.videoImpairments);
+    this.counters.videoFramesSent += played.frames;
+    this.counters.videoDrwsDropped += played.dropped;
+    this.counters.videoDrwsReordered += played.reordered;
+    for (const drw of played.drws) {
+      this.counters.videoDrwsSent++;
+      this.sendPppp(session.peer, { kind: 'drw', channel: VIDEO_CHANNEL, ...drw }, nowMs, out);
+    }
   }
 
   private cgiContext(session: ClientSession, nowMs: number): CgiContext {

@@ -4,6 +4,7 @@ import { decoderControl } from './cgi/ptz';
 import { setDatetime } from './cgi/datetime';
 import { NOT_SUPPORTED, RESULT_FAILED, RESULT_OK } from './cgi/format';
 import { checkLogin, checkUser, eye4Authentication } from './cgi/login';
+import { livestream, snapshot } from './cgi/media';
 import { getCameraParams, getParams, getStatus } from './cgi/status';
 import { transCmdString } from './cgi/trans-cmd';
 
@@ -35,6 +36,8 @@ const HANDLERS: ReadonlyMap<string, CgiHandler> = new Map<string, CgiHandler>([
   ['set_datetime', setDatetime],
   ['reboot', reboot],
   ['eye4_authentication', eye4Authentication],
+  ['snapshot', snapshot],
+  ['livestream', livestream],
 ]);
 
 /**

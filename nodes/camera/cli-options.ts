@@ -21,6 +21,9 @@ export interface SimOptions {
   readonly motionEverySec: number;
   /** Push 0x6040 on session start and 0x6001 on alarm changes, like real cameras. */
   readonly unsolicited: boolean;
+  /** Percent of video DRWs lost, and sent out of order, on purpose. */
+  readonly videoDropPercent: number;
+  readonly videoReorderPercent: number;
 }
 
 /** Firmware keeps user names and passwords in short fixed fields. */
@@ -54,6 +57,8 @@ Options:
   --motion-every SEC     a motion alarm starts whenever Unix time is a multiple of SEC and lasts
                          3 s (or SEC/2 if shorter); shown as alarm_status=1 (default 0 = never)
   --no-unsolicited       do not push the 0x6040 frame on session start and 0x6001 on alarm changes
+  --video-drop P         lose P percent of the video DRWs (channel 1), never resent (default 0)
+  --video-reorder P      send P percent of the video DRWs after the next one (default 0)
   -h, --help             show this text
 
 Example:
@@ -84,6 +89,8 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
         'silent-on-bad-login': { type: 'boolean', default: false },
         'motion-every': { type: 'string', default: '0' },
         'no-unsolicited': { type: 'boolean', default: false },
+        'video-drop': { type: 'string', default: '0' },
+        'video-reorder': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -102,6 +109,13 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
   const searchPort = integer('search-port', values['search-port'], 0, 65535);
   const rebootEverySec = integer('reboot-every', values['reboot-every'], 0, 24 * 3600);
   const motionEverySec = integer('motion-every', values['motion-every'], 0, 24 * 3600);
+  const percent = (name: string, text: string): number => {
+    const value = /^\d{1,3}(\.\d{1,6})?$/.test(text) ? Number(text) : NaN;
+    if (!(value >= 0 && value <= 100)) problems.push(`--${name} must be a percentage from 0 to 100`);
+    return value;
+  };
+  const videoDropPercent = percent('video-drop', values['video-drop']);
+  const videoReorderPercent = percent('video-reorder', values['video-reorder']);
   const { user, password } = values;
   if (user === '' || user.length > MAX_CREDENTIAL_LENGTH) {
     problems.push(`--user must be 1 to ${MAX_CREDENTIAL_LENGTH} characters`);
@@ -152,6 +166,8 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
       silentOnBadLogin: values['silent-on-bad-login'],
       motionEverySec,
       unsolicited: !values['no-unsolicited'],
+      videoDropPercent,
+      videoReorderPercent,
     },
   };
 }

@@ -38,6 +38,8 @@ async function run(options: SimOptions): Promise<void> {
       silentOnBadLogin: options.silentOnBadLogin,
       motionEveryMs: options.motionEverySec * 1000,
       unsolicitedFrames: options.unsolicited,
+      videoDropPercent: options.videoDropPercent,
+      videoReorderPercent: options.videoReorderPercent,
     })),
   });
   for (const camera of emulator.cameras) process.stdout.write(`${JSON.stringify(camera.info())}\n`);

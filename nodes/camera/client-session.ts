@@ -3,6 +3,7 @@ import { CgiReassembler } from '../wire/cgi';
 import { DrwReceiver } from '../session/drw-receiver';
 import { type SessionLogin } from './cgi/context';
 import { DrwSender } from './drw-sender';
+import { VideoChannel } from './video-channel';
 
 /** The camera's side of one established client session: timers and the channel-0 DRW state. */
 export class ClientSession {
@@ -15,6 +16,8 @@ export class ClientSession {
   receiver = new DrwReceiver();
   reassembler = new CgiReassembler();
   sender: DrwSender;
+  /** Channel 1: the clip while `livestream.cgi` has started it. */
+  video = new VideoChannel();
 
   constructor(
     readonly peer: Address,
@@ -38,6 +41,7 @@ export class ClientSession {
     this.receiver = new DrwReceiver();
     this.reassembler = new CgiReassembler();
     this.sender = new DrwSender(this.timing.drwRetransmitMs, this.timing.drwMaxTries);
+    this.video = new VideoChannel();
     this.lastHeardMs = nowMs;
     this.nextAliveMs = nowMs + this.timing.aliveIntervalMs;
   }
@@ -46,10 +50,10 @@ export class ClientSession {
     return nowMs - this.lastHeardMs >= this.timing.closeAfterSilenceMs;
   }
 
-  /** Earliest moment this session has something to do: an ALIVE, a retransmit, or giving up on a silent client. */
+  /** Earliest moment this session has something to do: an ALIVE, a retransmit, a video frame, or giving up on a silent client. */
   nextWakeMs(): number {
     const silence = this.lastHeardMs + this.timing.closeAfterSilenceMs;
-    return Math.min(this.nextAliveMs, silence, this.sender.nextDueMs() ?? Infinity);
+    return Math.min(this.nextAliveMs, silence, this.sender.nextDueMs() ?? Infinity, this.video.nextDueMs() ?? Infinity);
   }
 
   scheduleNextAlive(nowMs: number): void {

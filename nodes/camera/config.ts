@@ -47,6 +47,10 @@ export interface CameraConfig {
   readonly drwRetransmitMs: number;
   /** Sends of one DRW (the first included) before the camera gives it up. */
   readonly drwMaxTries: number;
+  /** Percent (0..100) of video DRWs (channel 1) never sent, so clients meet gaps in the stream. */
+  readonly videoDropPercent: number;
+  /** Percent (0..100) of video DRWs sent after the one that follows them. */
+  readonly videoReorderPercent: number;
 }
 
 export type CgiLoginMode = 'plain' | 'eye4';
@@ -98,6 +102,8 @@ const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
   readyCopies: 3,
   drwRetransmitMs: 300,
   drwMaxTries: 5,
+  videoDropPercent: 0,
+  videoReorderPercent: 0,
 };
 
 /** Fills defaults and checks the fields a wrong value would make the machine misbehave on. Throws on bad config. */
@@ -114,6 +120,11 @@ export function resolveCameraConfig(input: CameraConfigInput): ResolvedCameraCon
     requireInteger(key, config[key], 1, 24 * 3600 * 1000);
   }
   for (const key of ['motionEveryMs', 'rebootDelayMs'] as const) requireInteger(key, config[key], 0, 24 * 3600 * 1000);
+  for (const key of ['videoDropPercent', 'videoReorderPercent'] as const) {
+    const value = config[key];
+    if (!Number.isFinite(value) || value < 0 || value > 100)
+      throw new RangeError(`${key} must be a number from 0 to 100, got ${value}`);
+  }
   if (!CGI_LOGIN_MODES.includes(config.login))
     throw new RangeError(`login must be plain or eye4, got ${String(config.login)}`);
   return { ...config, didValue, uid: didToUid(didValue), did: formatDid(didValue) };

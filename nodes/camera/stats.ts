@@ -15,6 +15,15 @@ export interface CameraStats {
   /** Outgoing DRWs given up after `drwMaxTries` sends, or pushed out of a full retransmit queue. */
   drwsAbandoned: number;
   cgiAnswered: number;
+  /** `livestream.cgi` starts (`streamid=10`) and stops (`streamid=16`) answered. */
+  livestreamStarts: number;
+  livestreamStops: number;
+  videoFramesSent: number;
+  videoDrwsSent: number;
+  /** Video DRWs lost on purpose (`videoDropPercent`). */
+  videoDrwsDropped: number;
+  /** Video DRWs sent after the one that followed them (`videoReorderPercent`). */
+  videoDrwsReordered: number;
   /** Undecodable, unexpected or wrongly encrypted datagrams. */
   datagramsIgnored: number;
   /** Lost on purpose: `setDropRate`, or a full reply-delay queue. */
@@ -36,6 +45,12 @@ export function emptyStats(): CameraStats {
     drwsRetransmitted: 0,
     drwsAbandoned: 0,
     cgiAnswered: 0,
+    livestreamStarts: 0,
+    livestreamStops: 0,
+    videoFramesSent: 0,
+    videoDrwsSent: 0,
+    videoDrwsDropped: 0,
+    videoDrwsReordered: 0,
     datagramsIgnored: 0,
     datagramsDropped: 0,
   };

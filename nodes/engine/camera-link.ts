@@ -37,7 +37,8 @@ export interface LinkEvents {
   disconnected: [{ reason: DisconnectReason; detail?: string; uid?: string }];
   'handshake-failed': [{ reason: string; attempt: number; retryInMs?: number }];
   rtt: [number];
-  data: [{ channel: number; data: Buffer }];
+  /** `index` is the DRW index (PROTOCOL.md §5): the video assembler finds gaps by it. */
+  data: [{ channel: number; data: Buffer; index: number }];
   'foreign-claim': [{ from: Address; uid: string }];
 }
 
@@ -504,7 +505,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
         if (this.heartbeats) for (const handle of this.heartbeats) handle.monitor.recordRtt(event.rttMs);
         return;
       case 'data':
-        this.emit('data', { channel: event.channel, data: event.data });
+        this.emit('data', { channel: event.channel, data: event.data, index: event.index });
         if (event.channel === 0) this.onCommandData(event.data);
         return;
       case 'foreign-claim':

@@ -43,11 +43,125 @@ export class DrwReceiver {
     return { ack: [index], deliver, duplicate: false, overflow: false };
   }
 
+  /**
+   * Gives up the hole in front of the nearest held DRW: the next expected index moves there and
+   * the run that follows is delivered. With nothing held, moves to `upTo` instead (when given).
+   * Returns the run (from `firstIndex`) and how many indices were given up; undefined when nothing moved.
+   */
+  skipHole(upTo?: number): { firstIndex: number; deliver: Buffer[]; skipped: number } | undefined {
+    let nearest: number | undefined;
+    for (const index of this.held.keys()) {
+      if (nearest === undefined || this.distance(index) < this.distance(nearest)) nearest = index;
+    }
+    const target = nearest ?? upTo;
+    if (target === undefined || target === this.expected) return undefined;
+    const skipped = this.distance(target);
+    this.expected = target;
+    const deliver: Buffer[] = [];
+    for (let next = this.held.get(this.expected); next !== undefined; next = this.held.get(this.expected)) {
+      this.held.delete(this.expected);
+      deliver.push(next);
+      this.expected = (this.expected + 1) & 0xffff;
+    }
+    return { firstIndex: target, deliver, skipped };
+  }
+
+  private distance(index: number): number {
+    return (index - this.expected) & 0xffff;
+  }
+
   get heldCount(): number {
     return this.held.size;
   }
 
   get nextExpected(): number {
     return this.expected;
+  }
+}
+
+/** Data delivered in order with consecutive indices, the first being `firstIndex`. */
+export interface DeliveredRun {
+  readonly firstIndex: number;
+  readonly chunks: readonly Buffer[];
+}
+
+export interface LossyReceiveResult {
+  /** Every DRW that arrives is ACKed, a late one included: a sender must never retry into a full window. */
+  readonly ack: readonly number[];
+  readonly runs: readonly DeliveredRun[];
+  readonly duplicate: boolean;
+  /** Indices given up as lost in this call. */
+  readonly skipped: number;
+}
+
+/**
+ * The receiving half of a channel where a late DRW is worth less than the next one: video
+ * (PROTOCOL.md §7.3). It holds out-of-order DRWs like `DrwReceiver`, but when the camera never
+ * resends a lost one it does not stall: a hole is given up once the reorder window is full, or
+ * once it has been open for `gapWaitMs`. The consumer sees the jump in the indices of what is
+ * delivered (the frame assembler then drops the frame with the hole). A DRW that arrives after its
+ * hole was given up counts as a duplicate. Sans-I/O: time is passed in, `nextWakeMs` says when a
+ * hole times out.
+ */
+export class LossyDrwReceiver {
+  private readonly inner: DrwReceiver;
+  private holeSinceMs: number | undefined;
+
+  constructor(
+    reorderWindow: number,
+    private readonly gapWaitMs: number,
+  ) {
+    this.inner = new DrwReceiver(reorderWindow);
+  }
+
+  receive(index: number, data: Buffer, nowMs: number): LossyReceiveResult {
+    const runs: DeliveredRun[] = [];
+    let skipped = 0;
+    let firstIndex = this.inner.nextExpected;
+    let result = this.inner.receive(index, data);
+    // Each skip moves the window forward, so this ends within a window's worth of rounds.
+    while (result.overflow) {
+      const skip = this.inner.skipHole(index);
+      if (!skip) break;
+      skipped += skip.skipped;
+      if (skip.deliver.length > 0) runs.push({ firstIndex: skip.firstIndex, chunks: skip.deliver });
+      firstIndex = this.inner.nextExpected;
+      result = this.inner.receive(index, data);
+    }
+    if (result.deliver.length > 0) runs.push({ firstIndex, chunks: result.deliver });
+    this.trackHole(nowMs);
+    return { ack: [index], runs, duplicate: result.duplicate, skipped };
+  }
+
+  /** Gives up every hole that has been open for `gapWaitMs`, delivering what was held behind it. */
+  tick(nowMs: number): { runs: DeliveredRun[]; skipped: number } {
+    const runs: DeliveredRun[] = [];
+    let skipped = 0;
+    if (this.holeSinceMs === undefined || nowMs < this.holeSinceMs + this.gapWaitMs) return { runs, skipped };
+    // Everything held arrived after the oldest hole opened: once that hole is given up, waiting on
+    // the holes behind it would only add their own delay to frames already late.
+    for (let skip = this.inner.skipHole(); skip; skip = this.inner.skipHole()) {
+      skipped += skip.skipped;
+      if (skip.deliver.length > 0) runs.push({ firstIndex: skip.firstIndex, chunks: skip.deliver });
+    }
+    this.trackHole(nowMs);
+    return { runs, skipped };
+  }
+
+  nextWakeMs(): number | undefined {
+    return this.holeSinceMs === undefined ? undefined : this.holeSinceMs + this.gapWaitMs;
+  }
+
+  get heldCount(): number {
+    return this.inner.heldCount;
+  }
+
+  get nextExpected(): number {
+    return this.inner.nextExpected;
+  }
+
+  private trackHole(nowMs: number): void {
+    if (this.inner.heldCount === 0) this.holeSinceMs = undefined;
+    else this.holeSinceMs ??= nowMs;
   }
 }

@@ -2,7 +2,7 @@ import { type Address, sameAddress } from '../wire/address';
 import { type CipherKey } from '../wire/cipher';
 import { type Did, didToUid, normalizeUid, sameDid } from '../wire/did';
 import { type PpppMessage, decodePppp, encodePppp } from '../wire/pppp';
-import { DrwReceiver } from './drw-receiver';
+import { DrwReceiver, LossyDrwReceiver } from './drw-receiver';
 import { DEFAULT_DRW_SENDER_LIMITS, DrwSender, type DrwSenderLimits } from './drw-sender';
 import {
   type EncryptionMode,
@@ -84,6 +84,13 @@ export const DEFAULT_SESSION_TIMING = {
 
 /** Channels 0 (commands), 1 (video), 2 and 3 (audio); DRWs on any other channel are dropped. */
 export const MAX_CHANNEL = 3;
+/** The video channel is lossy: a hole the camera does not fill is given up (`LossyDrwReceiver`). */
+export const VIDEO_CHANNEL = 1;
+/**
+ * How long a hole in the video channel may stay open before it is given up: a little longer than
+ * the few hundred ms after which a camera that does resend would have resent (PROTOCOL.md §5).
+ */
+export const VIDEO_GAP_WAIT_MS = 400;
 
 export type SessionEvent =
   | { readonly type: 'punched'; readonly peer: Address; readonly did: Did }
@@ -102,7 +109,8 @@ export type SessionEvent =
     }
   | { readonly type: 'disconnected'; readonly reason: DisconnectReason; readonly detail?: string }
   | { readonly type: 'rtt'; readonly rttMs: number }
-  | { readonly type: 'data'; readonly channel: number; readonly data: Buffer }
+  /** `index` is the DRW index of `data`; on the video channel a jump in it is a gap. */
+  | { readonly type: 'data'; readonly channel: number; readonly data: Buffer; readonly index: number }
   | { readonly type: 'drw-failed'; readonly channel: number; readonly index: number }
   /** Our camera's DID claimed from an address the session is not pinned to: a spoof or a second camera. */
   | { readonly type: 'foreign-claim'; readonly from: Address; readonly did: Did };
@@ -150,6 +158,7 @@ export class Session {
   // direction costs more than the rest of an idle session (bench/scale.ts).
   private senders: Map<number, DrwSender> | undefined;
   private receivers: Map<number, DrwReceiver> | undefined;
+  private videoReceiver: LossyDrwReceiver | undefined;
   readonly stats: SessionStats = {
     received: 0,
     foreign: 0,
@@ -278,6 +287,8 @@ export class Session {
             if (due !== undefined) wake = Math.min(wake, due);
           }
         }
+        const gapDue = this.videoReceiver?.nextWakeMs();
+        if (gapDue !== undefined) wake = Math.min(wake, gapDue);
         return wake;
       }
       default:
@@ -346,7 +357,7 @@ export class Session {
       case 'close':
         return this.end('closed-by-camera');
       case 'drw':
-        return this.stateValue === 'connected' ? this.onDrw(message.channel, message.index, message.data) : [];
+        return this.stateValue === 'connected' ? this.onDrw(message.channel, message.index, message.data, nowMs) : [];
       case 'drw-ack':
         return this.stateValue === 'connected' ? this.onDrwAck(message.channel, message.indices, nowMs) : [];
       default:
@@ -377,21 +388,41 @@ export class Session {
     return [{ kind: 'event', event: { type: 'rtt', rttMs } }];
   }
 
-  private onDrw(channel: number, index: number, data: Buffer): SessionAction[] {
+  private onDrw(channel: number, index: number, data: Buffer, nowMs: number): SessionAction[] {
     if (channel > MAX_CHANNEL) return [];
     this.stats.drwIn++;
+    if (channel === VIDEO_CHANNEL) return this.onVideoDrw(index, data, nowMs);
     const receivers = (this.receivers ??= new Map());
     let receiver = receivers.get(channel);
     if (!receiver) {
       receiver = new DrwReceiver(this.config.reorderWindow);
       receivers.set(channel, receiver);
     }
+    const firstIndex = receiver.nextExpected;
     const result = receiver.receive(index, data);
     if (result.duplicate) this.stats.duplicates++;
     const actions: SessionAction[] = [];
     if (result.ack.length > 0) actions.push(this.sendMessage({ kind: 'drw-ack', channel, indices: result.ack }));
-    for (const chunk of result.deliver) actions.push({ kind: 'event', event: { type: 'data', channel, data: chunk } });
+    this.deliver(channel, firstIndex, result.deliver, actions);
     return actions;
+  }
+
+  private onVideoDrw(index: number, data: Buffer, nowMs: number): SessionAction[] {
+    const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.config.reorderWindow, VIDEO_GAP_WAIT_MS));
+    const result = receiver.receive(index, data, nowMs);
+    if (result.duplicate) this.stats.duplicates++;
+    const actions = [this.sendMessage({ kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack })];
+    for (const run of result.runs) this.deliver(VIDEO_CHANNEL, run.firstIndex, run.chunks, actions);
+    return actions;
+  }
+
+  /** `chunks` carry consecutive DRW indices from `firstIndex`. */
+  private deliver(channel: number, firstIndex: number, chunks: readonly Buffer[], actions: SessionAction[]): void {
+    for (let offset = 0; offset < chunks.length; offset++) {
+      const data = chunks[offset];
+      if (data === undefined) continue;
+      actions.push({ kind: 'event', event: { type: 'data', channel, data, index: (firstIndex + offset) & 0xffff } });
+    }
   }
 
   private onDrwAck(channel: number, indices: readonly number[], nowMs: number): SessionAction[] {
@@ -422,6 +453,10 @@ export class Session {
         for (const drw of resend) actions.push(this.sendDrw(channel, drw.index, drw.data));
         for (const index of gaveUp) actions.push({ kind: 'event', event: { type: 'drw-failed', channel, index } });
       }
+    }
+    if (this.videoReceiver) {
+      for (const run of this.videoReceiver.tick(nowMs).runs)
+        this.deliver(VIDEO_CHANNEL, run.firstIndex, run.chunks, actions);
     }
     return actions;
   }
@@ -461,6 +496,7 @@ export class Session {
     this.stateValue = 'closed';
     this.senders = undefined;
     this.receivers = undefined;
+    this.videoReceiver = undefined;
     return [{ kind: 'event', event: { type: 'handshake-failed', reason: 'timeout', phase } }];
   }
 
@@ -470,6 +506,7 @@ export class Session {
     this.stateValue = 'closed';
     this.senders = undefined;
     this.receivers = undefined;
+    this.videoReceiver = undefined;
     this.probeSentAt = undefined;
     if (wasConnected) {
       const event: SessionEvent =

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,8 +12,31 @@ import { CameraEmulator } from '../../nodes/camera/emulator';
 /** The editor's global, as far as these tests use it inside the page. */
 declare const RED: {
   actions: { invoke(name: string): void };
-  nodes: { eachConfig(visit: (node: { type: string; name?: string }) => void): void };
+  nodes: {
+    eachConfig(visit: (node: { type: string; name?: string }) => void): void;
+    eachNode(visit: (node: EditorNode) => void): void;
+    node(id: string): EditorNode | null;
+  };
+  editor: { validateNode(node: EditorNode): void };
 };
+interface EditorNode {
+  readonly id: string;
+  readonly type: string;
+  readonly valid?: boolean;
+}
+
+/** Whether the editor counts these nodes valid (no red triangle), by its own validation. */
+async function validity(page: Page, types: readonly string[]): Promise<Record<string, boolean>> {
+  return page.evaluate((wanted) => {
+    const found: Record<string, boolean> = {};
+    RED.nodes.eachNode((node) => {
+      if (!wanted.includes(node.type)) return;
+      RED.editor.validateNode(node);
+      found[`${node.type} ${node.id}`] = node.valid === true;
+    });
+    return found;
+  }, types);
+}
 
 /**
  * The editor in a real browser: a real Node-RED process with this package installed, Debian's
@@ -27,6 +50,8 @@ const root = join(__dirname, '..', '..');
 /** Debian's chromium; VSTAR_CHROMIUM points elsewhere (any Chromium that playwright-core can drive). */
 const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
 const LOOPBACK_BROADCAST = '127.255.255.255';
+/** The emulated cameras' CGI password: typed into a camera config node, it must never leave the credentials. */
+const CAMERA_PASSWORD = 'Pa55-kept-secret';
 const MODULE = 'node-red-contrib-vstarcam-p2p';
 /** This checkout's Node-RED, or the one VSTAR_NODE_RED_PATH names (scripts/compat.mjs sets it). */
 const NODE_RED = join(
@@ -188,6 +213,7 @@ interface Rig {
   readonly port: number;
   readonly emulator: CameraEmulator;
   readonly red: NodeRed;
+  readonly userDir: string;
 }
 
 /** Starts two emulated cameras, Node-RED on an empty flow and chromium; stops them all after `body`. */
@@ -202,7 +228,7 @@ async function withEditor(body: (rig: Rig) => Promise<void>): Promise<void> {
   let userDir: string | undefined;
   try {
     emulator = await CameraEmulator.start({
-      cameras: 2,
+      cameras: [{ password: CAMERA_PASSWORD }, { password: CAMERA_PASSWORD }],
       firstAddress: '127.0.44.1',
       dhPort: 0,
       searchPort: 0,
@@ -225,7 +251,7 @@ async function withEditor(body: (rig: Rig) => Promise<void>): Promise<void> {
       ],
       timeout: START_MS,
     });
-    await body({ browser, port, emulator, red });
+    await body({ browser, port, emulator, red, userDir });
   } finally {
     await browser?.close().catch(() => undefined);
     await red?.stop();
@@ -280,6 +306,12 @@ describe('the editor in a browser', { skip }, () => {
     { timeout: TEST_MS },
     () => withEditor((rig) => inEditorPage(rig, (page) => searchScanAndImport(page, rig))),
   );
+
+  test(
+    'a camera with a login, a ptz command on it: deployed, answered, and no password in the exported flow',
+    { timeout: TEST_MS },
+    () => withEditor((rig) => inEditorPage(rig, (page) => commandWithCredentials(page, rig))),
+  );
 });
 
 /** A user builds a flow by hand and deploys it. */
@@ -292,7 +324,13 @@ async function buildFlowInEditor(page: Page, rig: Rig): Promise<void> {
   assert.equal((await category.locator('.red-ui-palette-header').textContent())?.trim(), 'VStarCam');
   const items = await category.locator('.red-ui-palette-node').all();
   const inPalette = await Promise.all(items.map((item) => item.getAttribute('data-palette-type')));
-  assert.deepEqual(inPalette.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
+  assert.deepEqual(inPalette.sort(), [
+    'vstar-command',
+    'vstar-discover',
+    'vstar-heartbeat',
+    'vstar-motion',
+    'vstar-session',
+  ]);
 
   // Drag a session node onto the workspace and open it.
   const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
@@ -410,7 +448,7 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   const ours = '#red-ui-palette-container-VStarCam .red-ui-palette-node';
   await page.locator(`${ours}[data-palette-type="vstar-heartbeat"]`).waitFor();
 
-  // Node-RED's palette filter matches the type and the palette label: "camera" finds all three.
+  // Node-RED's palette filter matches the type and the palette label: "camera" finds all of ours.
   const search = page.locator('#red-ui-palette-search input');
   // The search box reacts to keyup: type, as a user does.
   await search.pressSequentially('camera');
@@ -420,7 +458,13 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   const shown = await page
     .locator(`${ours}:visible`)
     .evaluateAll((items) => items.map((item) => item.getAttribute('data-palette-type')));
-  assert.deepEqual(shown.sort(), ['vstar-discover', 'vstar-heartbeat', 'vstar-session']);
+  assert.deepEqual(shown.sort(), [
+    'vstar-command',
+    'vstar-discover',
+    'vstar-heartbeat',
+    'vstar-motion',
+    'vstar-session',
+  ]);
   // The filter stays: the heartbeat node dragged next is among what it shows.
 
   // A heartbeat node: its dialog adds a network, whose dialog names the ports, then scans.
@@ -464,4 +508,173 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   assert.equal(networks.length, 4, `networks: ${networks.join(', ')}`);
   assert.equal(new Set(networks).size, 4, `networks: ${networks.join(', ')}`);
   assert.equal(await page.locator('.red-ui-notification:visible', { hasText: /already exist/i }).count(), 0);
+  // The examples' sessions and heartbeats name a network and a camera, as 0.1 flows do: still valid.
+  const imported = await validity(page, ['vstar-session', 'vstar-heartbeat']);
+  assert.equal(Object.keys(imported).length, 3, JSON.stringify(imported));
+  assert.ok(Object.values(imported).every(Boolean), JSON.stringify(imported));
+}
+
+/** Drops `type` at (x, y), wires `from`'s output to it when given; returns its id. */
+async function dropAndWire(page: Page, type: string, at: { x: number; y: number }, from?: string): Promise<string> {
+  const id = await dropFromPalette(page, type, at);
+  if (from !== undefined) {
+    const links = await page.locator('#red-ui-workspace-chart path.red-ui-flow-link-line').count();
+    await drag(
+      page,
+      await centre(workspaceNode(page, from).locator('.red-ui-flow-port-output')),
+      await centre(workspaceNode(page, id).locator('.red-ui-flow-port-input')),
+    );
+    await page.locator('#red-ui-workspace-chart path.red-ui-flow-link-line').nth(links).waitFor({ state: 'attached' });
+  }
+  return id;
+}
+
+/**
+ * A user adds a command node, creates its camera (and the camera's network) from the dialog,
+ * types the camera's login, picks pan left, deploys and exports the flow: the password is stored
+ * as a credential and appears nowhere else. Then the inject button pans the emulated camera.
+ */
+async function commandWithCredentials(page: Page, rig: Rig): Promise<void> {
+  const { port, emulator, userDir } = rig;
+  await page.locator('.red-ui-palette-node[data-palette-type="vstar-command"]').waitFor();
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(chart, 'the workspace is visible');
+  const inject = await dropFromPalette(page, 'inject', { x: chart.x + 150, y: chart.y + 150 });
+  const command = await dropAndWire(page, 'vstar-command', { x: chart.x + 400, y: chart.y + 150 }, inject);
+  await workspaceNode(page, command).locator('.red-ui-flow-node').dblclick();
+  await page.locator('#node-input-command').waitFor();
+
+  // The camera config node, added from the command's dialog; its own dialog adds the network.
+  await page.locator('#node-input-btn-device-add, #node-input-lookup-device').first().click();
+  await page.locator('#node-config-input-username').waitFor();
+  assert.equal(await page.locator('#node-config-input-username').getAttribute('placeholder'), 'admin');
+  assert.equal(await page.locator('#node-config-input-password').getAttribute('type'), 'password');
+  assert.equal(await page.locator('#node-config-input-password').inputValue(), '', 'no password is prefilled');
+  await page.locator('#node-config-input-btn-network-add, #node-config-input-lookup-network').first().click();
+  await page.locator('#node-config-input-targets').waitFor();
+  await page.locator('#node-config-input-name').last().fill('command cameras');
+  await page.locator('#node-config-input-targets').fill(LOOPBACK_BROADCAST);
+  await page.locator('#node-config-input-dhPort').fill(String(emulator.dhPort));
+  await page.locator('#node-config-input-searchPort').fill(String(emulator.searchPort));
+  await page.locator('#node-config-input-timeout').fill('3');
+  await page.locator('#node-config-dialog-ok').last().click();
+  await page.locator('#node-config-input-targets').waitFor({ state: 'detached' });
+  assert.match(
+    (await page.locator('#node-config-input-network option:checked').textContent()) ?? '',
+    /command cameras/,
+  );
+
+  // Scan in the camera dialog, pick a camera, type its login.
+  await page.locator('#vstar-camera-scan').click();
+  const found = page.locator('#vstar-camera-results li');
+  await found.nth(emulator.cameras.length - 1).waitFor();
+  const pick = emulator.cameras[0];
+  assert.ok(pick);
+  await found.filter({ hasText: pick.info().ip }).click();
+  assert.equal(await page.locator('#node-config-input-camera').inputValue(), pick.uid);
+  await page.locator('#node-config-input-username').fill('admin');
+  await page.locator('#node-config-input-password').fill(CAMERA_PASSWORD);
+  await page.locator('#node-config-dialog-ok').click();
+  await page.locator('#node-config-input-username').waitFor({ state: 'detached' });
+  assert.equal((await page.locator('#node-input-device option:checked').textContent())?.trim(), pick.uid);
+
+  // The form shows what each command uses: raw its CGI and parameters, ptz its action and step.
+  const visible = async (selector: string): Promise<boolean> => page.locator(selector).first().isVisible();
+  assert.equal(await visible('#vstar-command-action-row'), false, 'status takes no action');
+  await page.locator('#node-input-command').selectOption('raw');
+  assert.deepEqual(
+    [await visible('#node-input-cgi'), await visible('#node-input-params'), await visible('#node-input-action')],
+    [true, true, false],
+  );
+  await page.locator('#node-input-command').selectOption('ptz');
+  await page.locator('#node-input-action').selectOption('preset-go');
+  assert.deepEqual([await visible('#node-input-preset'), await visible('#node-input-step')], [true, false]);
+  await page.locator('#node-input-action').selectOption('left');
+  assert.deepEqual(
+    [await visible('#node-input-preset'), await visible('#node-input-step'), await visible('#node-input-cgi')],
+    [false, true, false],
+  );
+  await page.locator('#node-input-step').check();
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#node-input-command').waitFor({ state: 'detached' });
+  assert.equal(
+    (await workspaceNode(page, command).locator('.red-ui-flow-node-label').textContent())?.trim(),
+    'ptz left',
+  );
+
+  // A debug node showing msg.event.
+  const debug = await dropAndWire(page, 'debug', { x: chart.x + 650, y: chart.y + 150 }, command);
+  await workspaceNode(page, debug).locator('.red-ui-flow-node').dblclick();
+  const output = page.locator(
+    '#node-input-typed-complete + .red-ui-typedInput-container input.red-ui-typedInput-input',
+  );
+  await output.fill('event');
+  await page.locator('#node-dialog-ok').click();
+  await output.waitFor({ state: 'detached' });
+
+  // A session on the same camera: choosing the camera hides the inline network and camera.
+  const session = await dropFromPalette(page, 'vstar-session', { x: chart.x + 400, y: chart.y + 300 });
+  await workspaceNode(page, session).locator('.red-ui-flow-node').dblclick();
+  await page.locator('#vstar-session-scan').waitFor({ state: 'attached' });
+  const inline = page.locator('#vstar-session-inline');
+  await page.locator('#node-input-device').selectOption({ label: pick.uid });
+  await inline.waitFor({ state: 'hidden' });
+  await page.locator('#node-input-device').selectOption('_ADD_');
+  await inline.waitFor({ state: 'visible' });
+  await page.locator('#node-input-device').selectOption({ label: pick.uid });
+  await inline.waitFor({ state: 'hidden' });
+  await page.locator('#node-dialog-ok').click();
+  await page.locator('#vstar-session-scan').waitFor({ state: 'detached' });
+  assert.deepEqual(await validity(page, ['vstar-session', 'vstar-command']), {
+    [`vstar-session ${session}`]: true,
+    [`vstar-command ${command}`]: true,
+  });
+
+  await page.locator('#red-ui-header-button-deploy').click();
+  await page
+    .locator('.red-ui-notification', { hasText: /deployed/i })
+    .first()
+    .waitFor();
+
+  // Export → all flows, as a user copies it to the clipboard.
+  await page.evaluate(() => RED.actions.invoke('core:show-export-dialog'));
+  await page.locator('#red-ui-clipboard-dialog-export-rng-full').click();
+  const exported = await page.locator('#red-ui-clipboard-dialog-export-text').inputValue();
+  await page.locator('#red-ui-clipboard-dialog-cancel').click();
+  const flow = JSON.parse(exported) as Record<string, unknown>[];
+  const camera = flow.find((n) => n.type === 'vstar-camera');
+  assert.ok(camera, `the export holds the camera: ${exported.slice(0, 400)}`);
+  assert.equal(camera.camera, pick.uid);
+  assert.equal('credentials' in camera, false, 'the exported camera carries no credentials');
+  const exportedCommand = flow.find((n) => n.id === command);
+  assert.deepEqual(
+    [exportedCommand?.device, exportedCommand?.command, exportedCommand?.action, exportedCommand?.step],
+    [camera.id, 'ptz', 'left', true],
+  );
+  assert.ok(!exported.includes(CAMERA_PASSWORD), 'the exported flow holds no password');
+  const exportedSession = flow.find((n) => n.id === session);
+  assert.deepEqual([exportedSession?.device, exportedSession?.network], [camera.id, '']);
+
+  // Neither the deployed flow nor the flow file holds it; the credentials do, and the editor gets only a flag.
+  const flows = await (await fetch(`http://127.0.0.1:${port}/flows`)).text();
+  assert.ok(!flows.includes(CAMERA_PASSWORD), 'GET /flows holds no password');
+  assert.ok(!readFileSync(join(userDir, 'flows.json'), 'utf8').includes(CAMERA_PASSWORD), 'flows.json');
+  assert.ok(readFileSync(join(userDir, 'flows_cred.json'), 'utf8').includes(CAMERA_PASSWORD), 'flows_cred.json');
+  const credentials = (await (
+    await fetch(`http://127.0.0.1:${port}/credentials/vstar-camera/${String(camera.id)}`)
+  ).json()) as Record<string, unknown>;
+  assert.deepEqual(credentials, { username: 'admin', has_password: true });
+
+  // The inject button sends a message: the camera pans and answers.
+  await workspaceNode(page, inject).locator('.red-ui-flow-node-button-button').click();
+  const debugList = page.locator('.red-ui-debug-content-list');
+  if (!(await debugList.isVisible())) {
+    await page.locator('#red-ui-tab-debug-link-button, button[data-tab-id="debug"]').first().click();
+  }
+  await debugList.waitFor();
+  const message = page.locator('.red-ui-debug-msg', { hasText: pick.uid }).filter({ hasText: 'response' });
+  await message.first().waitFor();
+  assert.match((await message.first().textContent()) ?? '', /"response"/);
+  const log = rig.red.log;
+  assert.ok(!log.includes(CAMERA_PASSWORD), 'the Node-RED log holds no password');
 }

@@ -109,6 +109,8 @@ test('vstar-sim --help prints the usage and exits 0', async () => {
     '--silent-on-bad-login',
     '--motion-every',
     '--no-unsolicited',
+    '--video-drop',
+    '--video-reorder',
     'Example',
   ]) {
     assert.ok(result.stdout.includes(option), `usage mentions ${option}`);
@@ -145,6 +147,8 @@ test('option parsing: defaults', () => {
       silentOnBadLogin: false,
       motionEverySec: 0,
       unsolicited: true,
+      videoDropPercent: 0,
+      videoReorderPercent: 0,
     },
   });
 });
@@ -174,6 +178,9 @@ test('option parsing: every option', () => {
     '--motion-every',
     '20',
     '--no-unsolicited',
+    '--video-drop',
+    '5',
+    '--video-reorder=2.5',
   ]);
   assert.deepEqual(parsed, {
     kind: 'run',
@@ -191,6 +198,8 @@ test('option parsing: every option', () => {
       silentOnBadLogin: true,
       motionEverySec: 20,
       unsolicited: false,
+      videoDropPercent: 5,
+      videoReorderPercent: 2.5,
     },
   });
   assert.equal(parseSimArgs(['-h']).kind, 'help');
@@ -215,6 +224,8 @@ test('option parsing: safety and range checks', () => {
   assert.match(error(['--login', 'cloud']), /--login must be plain or eye4/);
   assert.match(error(['--motion-every', '-5']), /--motion-every/);
   assert.match(error(['--motion-every', '1.5']), /--motion-every/);
+  assert.match(error(['--video-drop', '101']), /--video-drop/);
+  assert.match(error(['--video-reorder', '-1']), /--video-reorder/);
   assert.match(error(['stray']), /positional|Unexpected/i);
   const lan = parseSimArgs(['--address', '192.168.1.50', '--broadcast', '192.168.1.255', '--allow-non-loopback']);
   assert.equal(lan.kind, 'run');

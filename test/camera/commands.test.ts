@@ -55,7 +55,9 @@ test('over real UDP: the push on connect, then every command answered with its c
 
     const refused = await session.ask('get_status', {}, { user: 'admin', password: 'wrong' });
     assert.deepEqual([refused.code, refused.body], [0x6001, 'result=-2;\r\n']);
-    const unknown = await session.ask('snapshot', { res: '0' }, ADMIN);
+    const snapshot = await session.ask('snapshot', { res: '0' }, ADMIN);
+    assert.equal(snapshot.code, 0x6015, 'a JPEG over several DRWs, in one block');
+    const unknown = await session.ask('set_alarm', {}, ADMIN);
     assert.equal(unknown.vars['cgi'], 'not support');
   });
 });

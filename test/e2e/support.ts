@@ -22,7 +22,15 @@ import { type Readable } from 'node:stream';
 
 export const root = join(__dirname, '..', '..');
 export const MODULE = 'node-red-contrib-vstarcam-p2p';
-export const NODE_TYPES = ['vstar-network', 'vstar-discover', 'vstar-session', 'vstar-heartbeat'] as const;
+export const NODE_TYPES = [
+  'vstar-network',
+  'vstar-camera',
+  'vstar-discover',
+  'vstar-session',
+  'vstar-heartbeat',
+  'vstar-command',
+  'vstar-motion',
+] as const;
 /** Only a guard against a hang: Node-RED starts in 2-3 s on two cores. */
 export const START_GUARD_MS = 30_000;
 

@@ -45,7 +45,7 @@ describe('DRW receive through the session', () => {
     const step = session.receive(camera.drw(0, 0, Buffer.from('result= 0;\r\n')), camera.address, 100);
     assert.deepEqual(sends(step.actions), [{ to: CAMERA_ADDRESS, data: hex('f1 d1 00 06 d1 00 00 01 00 00') }]);
     assert.deepEqual(eventsOfType(step.actions, 'data'), [
-      { type: 'data', channel: 0, data: Buffer.from('result= 0;\r\n') },
+      { type: 'data', channel: 0, data: Buffer.from('result= 0;\r\n'), index: 0 },
     ]);
   });
 

@@ -55,7 +55,7 @@ describe('encryption through the session', () => {
     const drw = session.receive(camera.drw(0, 0, Buffer.from('var a=1;\r\n')), camera.address, 110);
     assert.deepEqual(camera.inbox(drw.actions), [{ kind: 'drw-ack', channel: 0, indices: [0] }]);
     assert.deepEqual(eventsOfType(drw.actions, 'data'), [
-      { type: 'data', channel: 0, data: Buffer.from('var a=1;\r\n') },
+      { type: 'data', channel: 0, data: Buffer.from('var a=1;\r\n'), index: 0 },
     ]);
 
     const out = session.sendData(0, Buffer.from('GET /x.cgi'), 120);

@@ -24,13 +24,25 @@ export interface CgiRequest {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** An answer block (code and body), or nothing at all (a refused login on `--silent-on-bad-login` cameras). */
+/** What an answered `livestream.cgi` asks the machine to do with this session's video (channel 1). */
+export type VideoCommand = { readonly action: 'start'; readonly substream: number } | { readonly action: 'stop' };
+
+/**
+ * An answer block (code and body: text, or bytes for a snapshot's JPEG), or nothing at all (a
+ * refused login on `--silent-on-bad-login` cameras).
+ */
 export type CgiReply =
-  | { readonly kind: 'answer'; readonly code: number; readonly body: string; readonly thenReboot?: boolean }
+  | {
+      readonly kind: 'answer';
+      readonly code: number;
+      readonly body: string | Buffer;
+      readonly thenReboot?: boolean;
+      readonly video?: VideoCommand;
+    }
   | { readonly kind: 'silent' };
 
 export type CgiHandler = (request: CgiRequest, context: CgiContext) => CgiReply;
 
-export function answer(code: number, body: string): CgiReply {
+export function answer(code: number, body: string | Buffer): CgiReply {
   return { kind: 'answer', code, body };
 }
