@@ -48,7 +48,15 @@ function flow(): object[] {
       credentials: { username: 'admin', password: 'v1deo-pass' },
     },
     // prettier-ignore
-    { id: 'stream', type: 'vstar-stream', z: 'tab', name: '', device: 'cam', substream: 1, path: PATH, x: 200, y: 80, wires: [[]] },
+    { id: 'stream', type: 'vstar-stream', z: 'tab', name: '', device: 'cam', substream: 1, path: PATH, x: 200, y: 80, wires: [['remember']] },
+    // The node's messages are kept in flow context and read back over HTTP.
+    // prettier-ignore
+    { id: 'remember', type: 'function', z: 'tab', name: 'remember events', func: "const seen = flow.get('events') || [];\nseen.push({ event: msg.event, topic: msg.topic });\nflow.set('events', seen);\nreturn null;", outputs: 1, x: 400, y: 80, wires: [[]] },
+    // prettier-ignore
+    { id: 'ask', type: 'http in', z: 'tab', name: '', url: '/stream-events', method: 'get', upload: false, swaggerDoc: '', x: 200, y: 140, wires: [['answer']] },
+    // prettier-ignore
+    { id: 'answer', type: 'function', z: 'tab', name: 'events so far', func: "msg.payload = flow.get('events') || [];\nreturn msg;", outputs: 1, x: 400, y: 140, wires: [['reply']] },
+    { id: 'reply', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, x: 580, y: 140, wires: [] },
   ];
 }
 
@@ -135,12 +143,22 @@ test('ffprobe reads video.mp4 and video.h264: H.264 at the clip size and frame r
   assert.ok(camera.stats.livestreamStarts >= 1, 'the camera streamed');
 });
 
-test('the camera stops streaming after the last viewer left', async () => {
+test('the camera stops streaming after the last viewer left; the node said stream-started and stream-stopped', async () => {
   await waitUntil(
     () => (camera.stats.livestreamStops >= 1 ? true : undefined),
     () => `livestream stop (starts ${camera.stats.livestreamStarts}, stops ${camera.stats.livestreamStops})`,
     20_000,
   );
+  const events = await waitUntil(
+    async () => {
+      const seen = (await admin.getJson('/stream-events')) as { event: string; topic: string }[];
+      return seen.some((e) => e.event === 'stream-stopped') ? seen : undefined;
+    },
+    () => 'stream-stopped from the node',
+    10_000,
+  );
+  assert.deepEqual(events.map((e) => e.event).slice(0, 2), ['stream-started', 'stream-stopped']);
+  assert.ok(events.every((e) => e.topic === camera.uid));
 });
 
 test('headless chromium plays the player page', async (t) => {
