@@ -3,16 +3,13 @@
 // a Catch node answering failures), so each command is one request and its answer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
-import { Admin, type Child, freeTcpPort, requireDist, startNodeRed, userDirectory, waitUntil } from './support';
+import { type CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
+import { type Admin, nodeRedWithOneCamera, waitUntil } from './support';
 
 const PASSWORD = 'e2e-Pa55';
 let emu: CameraEmulator;
 let camera: EmulatedCamera;
-let red: Child | undefined;
 let admin: Admin;
-let userDir: string;
 
 function flow(): object[] {
   const z = 'tab';
@@ -65,24 +62,13 @@ async function command(payload: unknown): Promise<Record<string, unknown>> {
   return answer.body.payload ?? {};
 }
 
+let stop: (() => Promise<void>) | undefined;
+
 before(async () => {
-  requireDist();
-  emu = await CameraEmulator.start({
-    cameras: [{ name: 'Desk', password: PASSWORD }],
-    firstAddress: '127.0.44.1',
-    dhPort: 0,
-    searchPort: 0,
-    broadcastAddress: '127.255.255.255',
-  });
-  const first = emu.cameras[0];
-  assert.ok(first);
-  camera = first;
-  const port = await freeTcpPort();
-  userDir = userDirectory('vstar-commands-', port, true);
-  admin = new Admin(port);
-  red = startNodeRed(userDir);
-  await red.waitForLine(/Started flows/);
-  await admin.ready();
+  ({ admin, emu, camera, stop } = await nodeRedWithOneCamera('vstar-commands-', '127.0.44.1', {
+    name: 'Desk',
+    password: PASSWORD,
+  }));
   await admin.deploy(flow(), 'full');
   // POST /flows answers before the flow has started: its HTTP endpoint comes a moment later.
   await waitUntil(
@@ -92,11 +78,7 @@ before(async () => {
   );
 });
 
-after(async () => {
-  await red?.killGroup();
-  await emu?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
-});
+after(() => stop?.());
 
 test('failures reach a Catch node with a reason', async () => {
   const unsupported = await send({ command: 'raw', cgi: 'format_sd.cgi' });

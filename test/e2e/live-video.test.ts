@@ -6,13 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
-import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
+import { type CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
 import { CLIP_FRAME_RATE, CLIP_HEIGHT, CLIP_WIDTH, loadSnapshot } from '../../nodes/camera/media/clip';
-import { Admin, type Child, freeTcpPort, requireDist, startNodeRed, userDirectory, waitUntil } from './support';
+import { type Admin, nodeRedWithOneCamera, waitUntil } from './support';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,9 +21,7 @@ const SCREENSHOT = process.env.VSTAR_SCREENSHOT;
 
 let emu: CameraEmulator;
 let camera: EmulatedCamera;
-let red: Child | undefined;
 let admin: Admin;
-let userDir: string;
 
 async function which(tool: string): Promise<boolean> {
   try {
@@ -88,32 +86,17 @@ function rate(text: string): number {
   return Number(num) / Number(den);
 }
 
+let stop: (() => Promise<void>) | undefined;
+
 before(async () => {
-  requireDist();
-  emu = await CameraEmulator.start({
-    cameras: [{ name: 'Yard', password: 'v1deo-pass' }],
-    firstAddress: '127.0.43.1',
-    dhPort: 0,
-    searchPort: 0,
-    broadcastAddress: '127.255.255.255',
-  });
-  const first = emu.cameras[0];
-  assert.ok(first);
-  camera = first;
-  const port = await freeTcpPort();
-  userDir = userDirectory('vstar-video-', port, true);
-  admin = new Admin(port);
-  red = startNodeRed(userDir);
-  await red.waitForLine(/Started flows/);
-  await admin.ready();
+  ({ admin, emu, camera, stop } = await nodeRedWithOneCamera('vstar-video-', '127.0.43.1', {
+    name: 'Yard',
+    password: 'v1deo-pass',
+  }));
   await admin.deploy(flow(), 'full');
 });
 
-after(async () => {
-  await red?.killGroup();
-  await emu?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
-});
+after(() => stop?.());
 
 test('snapshot.jpg is the camera JPEG, byte for byte', async () => {
   const body = await waitUntil(
