@@ -24,7 +24,7 @@ export interface SimOptions {
   /** Percent of video DRWs lost, and sent out of order, on purpose. */
   readonly videoDropPercent: number;
   readonly videoReorderPercent: number;
-  /** Pad the video to this many kbit/s with filler data; 0 = the clip as it is. */
+  /** Pad the video to this many kbit/s with SEI padding; 0 = the clip as it is. */
   readonly videoKbps: number;
 }
 
@@ -61,7 +61,7 @@ Options:
   --no-unsolicited       do not push the 0x6040 frame on session start and 0x6001 on alarm changes
   --video-drop P         lose P percent of the video DRWs (channel 1), never resent (default 0)
   --video-reorder P      send P percent of the video DRWs after the next one (default 0)
-  --video-kbps K         pad the video to K kbit/s with H.264 filler data, e.g. 3000 for a
+  --video-kbps K         pad the video to K kbit/s with H.264 SEI padding, e.g. 3000 for a
                          1080p-class load; the picture stays the same (default 0 = the clip, ~320)
   -h, --help             show this text
 

@@ -52,7 +52,7 @@ export interface CameraConfig {
   /** Percent (0..100) of video DRWs sent after the one that follows them. */
   readonly videoReorderPercent: number;
   /**
-   * Video bitrate to pad the clip up to with H.264 filler data (kbit/s; 0 = the clip as it is, about
+   * Video bitrate to pad the clip up to with H.264 SEI padding (kbit/s; 0 = the clip as it is, about
    * 320): heavier streams for load tests, with the same picture.
    */
   readonly videoBitrateKbps: number;

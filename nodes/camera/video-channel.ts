@@ -39,8 +39,8 @@ export interface PlayedVideo {
 export class VideoChannel {
   private nextIndex = 0;
   private player: ClipPlayer | undefined;
-  /** Appended to every access unit while playing, to reach a bitrate the clip alone does not. */
-  private filler: Buffer | undefined;
+  /** Put into every access unit while playing, to reach a bitrate the clip alone does not. */
+  private padding: Buffer | undefined;
 
   get playing(): boolean {
     return this.player !== undefined;
@@ -48,18 +48,18 @@ export class VideoChannel {
 
   /**
    * Starts the clip from its first (key) frame, due at once; a start while playing changes nothing.
-   * `bitrateKbps` above the clip's own rate pads every frame with filler data to reach it on average.
+   * `bitrateKbps` above the clip's own rate pads every frame with an SEI unit to reach it on average.
    */
   start(nowMs: number, substream: number, bitrateKbps = 0): void {
     if (this.player) return;
     const frames = sharedClipFrames();
     this.player = new ClipPlayer(frames, nowMs, { frameRate: CLIP_FRAME_RATE, streamId: substream });
-    this.filler = fillerForBitrate(frames, bitrateKbps);
+    this.padding = paddingForBitrate(frames, bitrateKbps);
   }
 
   stop(): void {
     this.player = undefined;
-    this.filler = undefined;
+    this.padding = undefined;
   }
 
   /** When the next frame is due; undefined while stopped. */
@@ -75,7 +75,7 @@ export class VideoChannel {
     let reordered = 0;
     let heldBack: VideoDrw | undefined;
     for (const frame of frames) {
-      const data = this.filler ? Buffer.concat([frame.data, this.filler]) : frame.data;
+      const data = this.padding ? padAccessUnit(frame.data, this.padding) : frame.data;
       for (const payload of splitFrameIntoPayloads(frame.header, data)) {
         const drw = { index: this.nextIndex, data: payload };
         this.nextIndex = (this.nextIndex + 1) & 0xffff;
@@ -97,25 +97,48 @@ export class VideoChannel {
   }
 }
 
-/** Start code, NAL header, trailing bits: the smallest filler NAL unit is this many bytes. */
-const MIN_FILLER_BYTES = 6;
+/** Start code, NAL header, payload type, and the stop bit after the payload. */
+const SEI_FIXED_BYTES = 4 + 1 + 1 + 1;
+/** user_data_unregistered (H.264 D.1.6): decoders skip a UUID they do not know. */
+const SEI_USER_DATA_UNREGISTERED = 5;
+/** The padding's UUID: ASCII, so no zero byte anywhere in the unit and no emulation prevention needed. */
+const PADDING_UUID = Buffer.from('vstar-sim-pad-v1', 'latin1');
+/** Below this the padding is not worth a unit. */
+const MIN_PADDING_BYTES = 256;
 
 /**
- * One H.264 filler data NAL unit (type 12, H.264 §7.3.2.7) that brings the clip's average frame up
- * to `bitrateKbps`, or undefined when the clip alone is at least that heavy. Filler comes after the
- * picture's slices, as the standard wants; decoders skip it and the MP4 muxer leaves it out, so
- * the picture is unchanged while the transport carries the heavier stream.
+ * The SEI NAL unit (user_data_unregistered) that brings the clip's average frame up to
+ * `bitrateKbps`, or undefined when the clip alone is at least that heavy. SEI rather than filler
+ * data (type 12): the MP4 muxer leaves filler out, so MP4 viewers would not carry the load, while
+ * SEI goes into the samples and every viewer gets the full bitrate. Decoders skip an unknown UUID,
+ * so the picture is unchanged.
  */
-export function fillerForBitrate(frames: readonly ClipFrame[], bitrateKbps: number): Buffer | undefined {
+export function paddingForBitrate(frames: readonly ClipFrame[], bitrateKbps: number): Buffer | undefined {
   if (frames.length === 0 || !(bitrateKbps > 0)) return undefined;
   const clipBytesPerFrame = frames.reduce((total, frame) => total + frame.data.length, 0) / frames.length;
   const targetBytesPerFrame = (bitrateKbps * 1000) / 8 / CLIP_FRAME_RATE;
-  const size = Math.round(targetBytesPerFrame - clipBytesPerFrame);
-  if (size < MIN_FILLER_BYTES) return undefined;
-  // 0xff payload bytes can never form a start code or need emulation prevention; 0x80 is the rbsp stop bit.
-  const filler = Buffer.alloc(size, 0xff);
-  filler.writeUInt32BE(1, 0);
-  filler[4] = H264_NAL.filler;
-  filler[size - 1] = 0x80;
-  return filler;
+  const wanted = Math.round(targetBytesPerFrame - clipBytesPerFrame);
+  if (wanted < MIN_PADDING_BYTES) return undefined;
+  // The payload size is coded as a run of 0xff bytes plus a last byte below 255 (H.264 7.3.2.3.1),
+  // one size byte per 255 payload bytes.
+  const spare = wanted - SEI_FIXED_BYTES;
+  const payloadSize = spare - Math.ceil(spare / 256);
+  const sizeBytes = [...Array<number>(Math.floor(payloadSize / 255)).fill(0xff), payloadSize % 255];
+  const head = Buffer.from([0, 0, 0, 1, H264_NAL.sei, SEI_USER_DATA_UNREGISTERED, ...sizeBytes]);
+  // 0xff payload bytes can never form a start code; 0x80 is the rbsp stop bit.
+  const body = Buffer.alloc(payloadSize - PADDING_UUID.length + 1, 0xff);
+  body[body.length - 1] = 0x80;
+  return Buffer.concat([head, PADDING_UUID, body]);
+}
+
+/** `padding` put in front of the access unit's first slice, where H.264 wants SEI (§7.4.1.2.3). */
+export function padAccessUnit(data: Buffer, padding: Buffer): Buffer {
+  for (let i = 0; i + 3 < data.length; i++) {
+    if (data[i] !== 0 || data[i + 1] !== 0 || data[i + 2] !== 1) continue;
+    const type = (data[i + 3] ?? 0) & 0x1f;
+    if (type < H264_NAL.slice || type > H264_NAL.idrSlice) continue;
+    const at = i > 0 && data[i - 1] === 0 ? i - 1 : i;
+    return Buffer.concat([data.subarray(0, at), padding, data.subarray(at)]);
+  }
+  return data;
 }
