@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { EmulatorProcess } from './lib/emulator-process';
+import { udpCounters } from './lib/kernel';
 import { JsonChild, type JsonObject } from './lib/json-child';
 import { type BenchOptions, type BenchResult, type Row, bytes, ms, percent, ratio, size, verdict } from './lib/report';
 import { now, sleep } from './lib/util';
@@ -42,6 +43,8 @@ interface Phase {
   readonly viewerKbps: number;
   readonly emulatorCpuShare: number;
   readonly cameraFramesSent: number;
+  /** Datagrams the kernel dropped for a full receive buffer, anywhere in the namespace, over the window. */
+  readonly kernelDrops: number;
 }
 
 function num(value: unknown): number {
@@ -102,6 +105,7 @@ export async function video(options: BenchOptions): Promise<BenchResult> {
       await sleep(SETTLE_MS);
       const emulator0 = await emulatorCpu();
       const bytes0 = num((await viewers.request('bytes')).total);
+      const kernel0 = udpCounters().rcvbufErrors;
       await relay.request('begin');
       const t0 = now();
       await sleep(seconds * 1000);
@@ -109,6 +113,7 @@ export async function video(options: BenchOptions): Promise<BenchResult> {
       const windowMs = now() - t0;
       const bytes1 = num((await viewers.request('bytes')).total);
       const emulator1 = await emulatorCpu();
+      const kernelDrops = udpCounters().rcvbufErrors - kernel0;
       await viewers.request('close-all');
       const counters = (typeof end.counters === 'object' && end.counters !== null ? end.counters : {}) as JsonObject;
       return {
@@ -127,6 +132,7 @@ export async function video(options: BenchOptions): Promise<BenchResult> {
         viewerKbps: ((bytes1 - bytes0) * 8) / windowMs / (cameras * viewersPerCamera),
         emulatorCpuShare: (emulator1.cpuUs - emulator0.cpuUs) / 1000 / windowMs,
         cameraFramesSent: emulator1.frames - emulator0.frames,
+        kernelDrops,
       };
     } finally {
       await relay.close();
@@ -148,7 +154,8 @@ export async function video(options: BenchOptions): Promise<BenchResult> {
           `frames relayed ${mp4.framesReceived} / ${h264.framesReceived} in ${(mp4.wallMs / 1000).toFixed(1)} / ` +
           `${(h264.wallMs / 1000).toFixed(1)} s; emulator CPU ${percent(mp4.emulatorCpuShare)} / ` +
           `${percent(h264.emulatorCpuShare)} / ${percent(bare.emulatorCpuShare)}; latency samples ` +
-          `${mp4.latency.count} / ${h264.latency.count} / ${bare.latency.count} (bare: per datagram).`,
+          `${mp4.latency.count} / ${h264.latency.count} / ${bare.latency.count} (bare: per datagram); ` +
+          `datagrams dropped by the kernel (full receive buffer) ${mp4.kernelDrops} / ${h264.kernelDrops} / ${bare.kernelDrops}.`,
       );
     }
     rows.push(...(await capacity(bench, maxStreams, phase, notes)));
@@ -242,14 +249,17 @@ async function capacity(bench: string, maxStreams: number, phase: PhaseRunner, n
     const dropped = result.framesDropped + result.viewerFramesDropped;
     const expected = (streams * FRAME_RATE * result.wallMs) / 1000;
     ramp.push(
-      `${streams}: ${percent(result.cpuShare)} CPU, ${dropped} dropped, ${result.framesReceived}/${Math.round(expected)} ` +
-        `frames, camera sent ${result.cameraFramesSent}, emulator ${percent(result.emulatorCpuShare)}`,
+      `${streams}: ${percent(result.cpuShare)} CPU, ${result.framesDropped} lost in reassembly + ` +
+        `${result.viewerFramesDropped} in viewer queues, ${result.framesReceived}/${Math.round(expected)} frames, ` +
+        `cameras sent ${result.cameraFramesSent}, emulator ${percent(result.emulatorCpuShare)}, ` +
+        `kernel receive-buffer drops ${result.kernelDrops}`,
     );
     if (result.cpuShare > 1 || dropped > 0) {
       stoppedBecause =
         result.cpuShare > 1
           ? `${streams} streams took ${percent(result.cpuShare)}`
-          : `${streams} streams dropped ${dropped} frame(s)`;
+          : `${streams} streams lost ${dropped} frame(s), ${result.framesDropped} in reassembly, ` +
+            `with ${result.kernelDrops} datagrams dropped by the kernel`;
       break;
     }
     fit = result;
