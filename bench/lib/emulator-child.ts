@@ -2,7 +2,7 @@
  * The emulated cameras' process for the benchmarks: a CameraEmulator plus a bare dgram echo
  * socket (the round-trip baseline), driven over stdin/stdout with one JSON object per line.
  *
- *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q
+ *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q [--video-kbps K]
  *   out:  {"type":"camera",...} per camera (unless --quiet), then {"type":"ready",...}
  *   in:   {"id":1,"cmd":"stats"|"cpu"|"power-off"|"power-on"|"freeze"|"close","indices":[0,1]}
  *   out:  {"type":"reply","id":1,...}
@@ -21,6 +21,7 @@ interface Args {
   readonly dhPort: number;
   readonly searchPort: number;
   readonly quiet: boolean;
+  readonly videoKbps: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -34,6 +35,7 @@ function parseArgs(argv: readonly string[]): Args {
     dhPort: Number(value('--dh-port', '0')),
     searchPort: Number(value('--search-port', '0')),
     quiet: argv.includes('--quiet'),
+    videoKbps: Number(value('--video-kbps', '0')),
   };
 }
 
@@ -54,10 +56,14 @@ function cameraStats(emulator: CameraEmulator): EmulatorStats {
   return sumStats(emulator.cameras.map((camera) => camera.stats));
 }
 
+function videoFramesSent(emulator: CameraEmulator): number {
+  return emulator.cameras.reduce((total, camera) => total + camera.stats.videoFramesSent, 0);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const emulator = await CameraEmulator.start({
-    cameras: args.count,
+    cameras: Array.from({ length: args.count }, () => ({ videoBitrateKbps: args.videoKbps })),
     firstAddress: args.first,
     dhPort: args.dhPort,
     searchPort: args.searchPort,
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
     const common = { type: 'reply', id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss };
     switch (request.cmd) {
       case 'stats':
-        write({ ...common, stats: frozen ?? cameraStats(emulator) });
+        write({ ...common, stats: frozen ?? cameraStats(emulator), videoFramesSent: videoFramesSent(emulator) });
         return;
       case 'power-off':
         await Promise.all(cameras.map((c) => c.powerOff()));
