@@ -10,6 +10,7 @@ import { motion } from './motion';
 import { nodered } from './nodered';
 import { scale } from './scale';
 import { startup } from './startup';
+import { video } from './video';
 import { type BenchOptions, type BenchResult } from './lib/report';
 
 export interface Benchmark {
@@ -33,4 +34,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'idle', label: '6', run: idle },
   { name: 'command', label: '10a', run: command },
   { name: 'motion', label: '10b', run: motion },
+  { name: 'video', label: '11', run: video },
 ];

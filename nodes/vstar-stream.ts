@@ -14,7 +14,8 @@ import { playerPage } from './adapter/player-page';
 /**
  * `vstar-stream`: serves one camera's live video on Node-RED's own HTTP server (`RED.httpNode`,
  * so httpNodeAuth and httpNodeMiddleware apply) under `<httpNodeRoot>vstar/<path>/`:
- * `video.h264` (Annex-B), `video.mp4` (fragmented MP4 for browsers), `snapshot.jpg` and a player
+ * `video.h264` (Annex-B), `video.mp4` (fragmented MP4 for browsers), `video.h265` (for H.265
+ * cameras, whose video the MP4 view cannot carry), `snapshot.jpg` and a player
  * page. The camera streams only while someone watches; every viewer shares one camera stream.
  */
 interface StreamDef extends NodeDef {
@@ -141,6 +142,12 @@ function registerRoutes(RED: NodeAPI): void {
     (format: VideoFormat) => (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
       const entry = find(req, res);
       if (!entry) return;
+      const wrongCodec = codecMismatch(format, entry.stream.stats().codec);
+      if (wrongCodec) {
+        res.writeHead(415, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`${wrongCodec}\n`);
+        return;
+      }
       try {
         const viewer = entry.stream.addViewer();
         res.writeHead(200, { 'Content-Type': VIDEO_CONTENT_TYPES[format], 'Cache-Control': 'no-store' });
@@ -151,6 +158,7 @@ function registerRoutes(RED: NodeAPI): void {
       }
     };
   app.get('/vstar/:path/video.h264', video('h264'));
+  app.get('/vstar/:path/video.h265', video('h265'));
   app.get('/vstar/:path/video.mp4', video('mp4'));
   app.get('/vstar/:path/snapshot.jpg', (req, res) => {
     const entry = find(req, res);
@@ -177,4 +185,12 @@ function registerRoutes(RED: NodeAPI): void {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(playerPage(req.params['path'] ?? ''));
   });
+}
+
+/** Why `format` cannot carry this camera's video, once its codec is known. */
+function codecMismatch(format: VideoFormat, codec: string | undefined): string | undefined {
+  if (codec === 'h265' && format !== 'h265')
+    return 'this camera sends H.265: use video.h265 (the MP4 view and video.h264 are H.264 only)';
+  if (codec === 'h264' && format === 'h265') return 'this camera sends H.264: use video.h264 or video.mp4';
+  return undefined;
 }

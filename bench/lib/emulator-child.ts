@@ -2,7 +2,7 @@
  * The emulated cameras' process for the benchmarks: a CameraEmulator plus a bare dgram echo
  * socket (the round-trip baseline), driven over stdin/stdout with one JSON object per line.
  *
- *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q [--identity-offset K]
+ *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q [--identity-offset K] [--video-kbps K]
  *   out:  {"type":"camera",...} per camera (unless --quiet), then {"type":"ready",...}
  *   in:   {"id":1,"cmd":"stats"|"cpu"|"power-off"|"power-on"|"freeze"|"close","indices":[0,1]}
  *   out:  {"type":"reply","id":1,...}
@@ -23,6 +23,7 @@ interface Args {
   readonly searchPort: number;
   readonly quiet: boolean;
   readonly identityOffset: number;
+  readonly videoKbps: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -37,6 +38,7 @@ function parseArgs(argv: readonly string[]): Args {
     searchPort: Number(value('--search-port', '0')),
     quiet: argv.includes('--quiet'),
     identityOffset: Number(value('--identity-offset', '0')),
+    videoKbps: Number(value('--video-kbps', '0')),
   };
 }
 
@@ -57,10 +59,17 @@ function cameraStats(emulator: CameraEmulator): EmulatorStats {
   return sumStats(emulator.cameras.map((camera) => camera.stats));
 }
 
+function videoFramesSent(emulator: CameraEmulator): number {
+  return emulator.cameras.reduce((total, camera) => total + camera.stats.videoFramesSent, 0);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const emulator = await CameraEmulator.start({
-    cameras: Array.from({ length: args.count }, (_, i) => defaultIdentity(args.identityOffset + i)),
+    cameras: Array.from({ length: args.count }, (_, i) => ({
+      ...defaultIdentity(args.identityOffset + i),
+      videoBitrateKbps: args.videoKbps,
+    })),
     firstAddress: args.first,
     dhPort: args.dhPort,
     searchPort: args.searchPort,
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
     const common = { type: 'reply', id, cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss };
     switch (request.cmd) {
       case 'stats':
-        write({ ...common, stats: frozen ?? cameraStats(emulator) });
+        write({ ...common, stats: frozen ?? cameraStats(emulator), videoFramesSent: videoFramesSent(emulator) });
         return;
       case 'power-off':
         await Promise.all(cameras.map((c) => c.powerOff()));

@@ -23,6 +23,8 @@ export interface EmulatorReply {
   readonly rss: number;
   readonly at?: number;
   readonly stats?: EmulatorStats;
+  /** With `stats`: video frames every camera of the process played so far. */
+  readonly videoFramesSent?: number;
   readonly error?: string;
 }
 
@@ -51,6 +53,8 @@ export interface EmulatorSpawnOptions {
   readonly identityOffset?: number;
   /** Ask the shell to raise the open-file limit (3 sockets per camera). */
   readonly fileLimit?: number;
+  /** Pad every camera's video to this bitrate (kbit/s); 0 = the clip as it is. */
+  readonly videoKbps?: number;
 }
 
 type Command = 'stats' | 'cpu' | 'power-off' | 'power-on' | 'freeze';
@@ -86,6 +90,7 @@ export class EmulatorProcess {
       '--search-port',
       String(options.searchPort ?? 0),
       ...(options.quiet ? ['--quiet'] : []),
+      ...(options.videoKbps ? ['--video-kbps', String(options.videoKbps)] : []),
     ];
     const limit = options.fileLimit ?? 65536;
     // Raise the soft fd limit as far as the hard limit (and CAP_SYS_RESOURCE) allows, then exec node.

@@ -393,7 +393,7 @@ export class CameraMachine {
   private controlVideo(session: ClientSession, command: VideoCommand, nowMs: number): void {
     if (command.action === 'start') {
       this.counters.livestreamStarts++;
-      session.video.start(nowMs, command.substream);
+      session.video.start(nowMs, command.substream, this.config.videoBitrateKbps);
     } else {
       this.counters.livestreamStops++;
       session.video.stop();

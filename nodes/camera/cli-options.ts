@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CGI_LOGIN_MODES, type CgiLoginMode } from './config';
+import { CGI_LOGIN_MODES, type CgiLoginMode, MAX_VIDEO_BITRATE_KBPS } from './config';
 import { MAX_CAMERAS } from './defaults';
 import { addressRange, isLoopbackIpv4, parseIpv4 } from './ipv4';
 
@@ -24,6 +24,8 @@ export interface SimOptions {
   /** Percent of video DRWs lost, and sent out of order, on purpose. */
   readonly videoDropPercent: number;
   readonly videoReorderPercent: number;
+  /** Pad the video to this many kbit/s with SEI padding; 0 = the clip as it is. */
+  readonly videoKbps: number;
 }
 
 /** Firmware keeps user names and passwords in short fixed fields. */
@@ -59,6 +61,8 @@ Options:
   --no-unsolicited       do not push the 0x6040 frame on session start and 0x6001 on alarm changes
   --video-drop P         lose P percent of the video DRWs (channel 1), never resent (default 0)
   --video-reorder P      send P percent of the video DRWs after the next one (default 0)
+  --video-kbps K         pad the video to K kbit/s with H.264 SEI padding, e.g. 3000 for a
+                         1080p-class load; the picture stays the same (default 0 = the clip, ~320)
   -h, --help             show this text
 
 Example:
@@ -91,6 +95,7 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
         'no-unsolicited': { type: 'boolean', default: false },
         'video-drop': { type: 'string', default: '0' },
         'video-reorder': { type: 'string', default: '0' },
+        'video-kbps': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -116,6 +121,7 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
   };
   const videoDropPercent = percent('video-drop', values['video-drop']);
   const videoReorderPercent = percent('video-reorder', values['video-reorder']);
+  const videoKbps = integer('video-kbps', values['video-kbps'], 0, MAX_VIDEO_BITRATE_KBPS);
   const { user, password } = values;
   if (user === '' || user.length > MAX_CREDENTIAL_LENGTH) {
     problems.push(`--user must be 1 to ${MAX_CREDENTIAL_LENGTH} characters`);
@@ -168,6 +174,7 @@ export function parseSimArgs(args: readonly string[]): ParsedCommand {
       unsolicited: !values['no-unsolicited'],
       videoDropPercent,
       videoReorderPercent,
+      videoKbps,
     },
   };
 }

@@ -40,6 +40,7 @@ async function run(options: SimOptions): Promise<void> {
       unsolicitedFrames: options.unsolicited,
       videoDropPercent: options.videoDropPercent,
       videoReorderPercent: options.videoReorderPercent,
+      videoBitrateKbps: options.videoKbps,
     })),
   });
   for (const camera of emulator.cameras) process.stdout.write(`${JSON.stringify(camera.info())}\n`);

@@ -51,7 +51,15 @@ export interface CameraConfig {
   readonly videoDropPercent: number;
   /** Percent (0..100) of video DRWs sent after the one that follows them. */
   readonly videoReorderPercent: number;
+  /**
+   * Video bitrate to pad the clip up to with H.264 SEI padding (kbit/s; 0 = the clip as it is, about
+   * 320): heavier streams for load tests, with the same picture.
+   */
+  readonly videoBitrateKbps: number;
 }
+
+/** 50 Mbit/s: well beyond any camera's main stream, and frames stay far below the assembler's cap. */
+export const MAX_VIDEO_BITRATE_KBPS = 50_000;
 
 export type CgiLoginMode = 'plain' | 'eye4';
 export const CGI_LOGIN_MODES: readonly CgiLoginMode[] = ['plain', 'eye4'];
@@ -104,6 +112,7 @@ const DEFAULTS: Omit<CameraConfig, 'uid' | 'ip'> = {
   drwMaxTries: 5,
   videoDropPercent: 0,
   videoReorderPercent: 0,
+  videoBitrateKbps: 0,
 };
 
 /** Fills defaults and checks the fields a wrong value would make the machine misbehave on. Throws on bad config. */
@@ -120,6 +129,7 @@ export function resolveCameraConfig(input: CameraConfigInput): ResolvedCameraCon
     requireInteger(key, config[key], 1, 24 * 3600 * 1000);
   }
   for (const key of ['motionEveryMs', 'rebootDelayMs'] as const) requireInteger(key, config[key], 0, 24 * 3600 * 1000);
+  requireInteger('videoBitrateKbps', config.videoBitrateKbps, 0, MAX_VIDEO_BITRATE_KBPS);
   for (const key of ['videoDropPercent', 'videoReorderPercent'] as const) {
     const value = config[key];
     if (!Number.isFinite(value) || value < 0 || value > 100)

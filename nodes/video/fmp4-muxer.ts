@@ -96,20 +96,17 @@ export class Fmp4Muxer {
     this.frameDurationTicks = Math.max(1, Math.round((options.defaultFrameDurationMs ?? 1000 / 15) * 90));
   }
 
+  /** Muxes one frame. Its `data` must not change afterwards: what it holds is remembered per Buffer. */
   push(frame: MuxerFrame): MuxerOutput {
     if (this.isH265) return { chunks: [], skipped: 'h265' };
-    const units = splitAnnexB(frame.data);
-    const codec = detectCodec(units);
+    const { codec, sps, pps, sample, key } = analyse(frame.data);
     if (codec === 'h265') {
       this.isH265 = true;
       return { chunks: [], skipped: 'h265' };
     }
-    const { sps, pps } = h264ParameterSets(units);
     // Copies: the frame's buffer belongs to the caller.
     if (sps && pps) this.seenSets = { sps: Buffer.from(sps), pps: Buffer.from(pps) };
-    const sample = toAvccSample(units);
     if (sample.length === 0) return { chunks: [], skipped: 'no-picture' };
-    const key = isKeyFrame(units, 'h264');
     const sets = this.seenSets;
     const chunks: MuxerChunk[] = [];
     if (key && sets && !sameParameterSets(sets, this.initSets)) {
@@ -171,6 +168,34 @@ function initChunk(sets: ParameterSets, parsedSps: H264Sps): MuxerChunk {
     width: parsedSps.width,
     height: parsedSps.height,
   };
+}
+
+interface FrameAnalysis {
+  readonly codec: ReturnType<typeof detectCodec>;
+  readonly sps: Buffer | undefined;
+  readonly pps: Buffer | undefined;
+  readonly sample: Buffer;
+  readonly key: boolean;
+}
+
+/**
+ * What a frame is, worked out once per frame however many viewers mux it: every viewer of a
+ * stream gets the same frame Buffer, and splitting it, finding its parameter sets and building
+ * its AVCC sample would otherwise be done again for each (bench/video.ts, 50 viewers). Keyed by
+ * the Buffer, so it goes with the frame. The sample is never written to, so sharing it is safe.
+ */
+const analysed = new WeakMap<Buffer, FrameAnalysis>();
+
+function analyse(data: Buffer): FrameAnalysis {
+  const known = analysed.get(data);
+  if (known) return known;
+  const units = splitAnnexB(data);
+  const codec = detectCodec(units);
+  const { sps, pps } = codec === 'h265' ? { sps: undefined, pps: undefined } : h264ParameterSets(units);
+  const sample = codec === 'h265' ? Buffer.alloc(0) : toAvccSample(units);
+  const analysis = { codec, sps, pps, sample, key: codec !== 'h265' && isKeyFrame(units, 'h264') };
+  analysed.set(data, analysis);
+  return analysis;
 }
 
 function sameParameterSets(a: ParameterSets, b: ParameterSets | undefined): boolean {

@@ -9,11 +9,12 @@ import { type H264ParameterSetMemory } from './h264-stream-start';
  * frames, never memory.
  */
 
-export type VideoFormat = 'h264' | 'mp4';
+export type VideoFormat = 'h264' | 'h265' | 'mp4';
 
 export const VIDEO_CONTENT_TYPES: Readonly<Record<VideoFormat, string>> = {
   // The Annex-B byte stream; players sniff it. (`video/H264` is RTP's payload name.)
   h264: 'video/h264',
+  h265: 'video/h265',
   mp4: 'video/mp4',
 };
 
@@ -52,7 +53,8 @@ export function pipeVideo(
   format: VideoFormat,
   parameterSets: H264ParameterSetMemory,
 ): () => void {
-  const encode = format === 'mp4' ? mp4Encoder() : h264Encoder(parameterSets);
+  const encode =
+    format === 'mp4' ? mp4Encoder() : format === 'h264' ? h264Encoder(parameterSets) : fromKeyFrameEncoder();
   let waitingForDrain = false;
   let stopped = false;
 
@@ -98,6 +100,18 @@ function h264Encoder(parameterSets: H264ParameterSetMemory): (frame: SourceFrame
     if (first === undefined) return [];
     started = true;
     return [first];
+  };
+}
+
+/**
+ * H.265 as the camera sent it, from its first key frame on (an H.265 camera's key frames carry
+ * their VPS, SPS and PPS: nothing needs to be remembered for them).
+ */
+function fromKeyFrameEncoder(): (frame: SourceFrame) => Buffer[] {
+  let started = false;
+  return (frame) => {
+    started ||= frame.key;
+    return started ? [frame.data] : [];
   };
 }
 

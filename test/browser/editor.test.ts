@@ -330,6 +330,8 @@ async function buildFlowInEditor(page: Page, rig: Rig): Promise<void> {
     'vstar-heartbeat',
     'vstar-motion',
     'vstar-session',
+    'vstar-snapshot',
+    'vstar-stream',
   ]);
 
   // Drag a session node onto the workspace and open it.
@@ -464,6 +466,8 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
     'vstar-heartbeat',
     'vstar-motion',
     'vstar-session',
+    'vstar-snapshot',
+    'vstar-stream',
   ]);
   // The filter stays: the heartbeat node dragged next is among what it shows.
 

@@ -149,6 +149,7 @@ test('option parsing: defaults', () => {
       unsolicited: true,
       videoDropPercent: 0,
       videoReorderPercent: 0,
+      videoKbps: 0,
     },
   });
 });
@@ -181,6 +182,8 @@ test('option parsing: every option', () => {
     '--video-drop',
     '5',
     '--video-reorder=2.5',
+    '--video-kbps',
+    '3000',
   ]);
   assert.deepEqual(parsed, {
     kind: 'run',
@@ -200,6 +203,7 @@ test('option parsing: every option', () => {
       unsolicited: false,
       videoDropPercent: 5,
       videoReorderPercent: 2.5,
+      videoKbps: 3000,
     },
   });
   assert.equal(parseSimArgs(['-h']).kind, 'help');
@@ -226,6 +230,8 @@ test('option parsing: safety and range checks', () => {
   assert.match(error(['--motion-every', '1.5']), /--motion-every/);
   assert.match(error(['--video-drop', '101']), /--video-drop/);
   assert.match(error(['--video-reorder', '-1']), /--video-reorder/);
+  assert.match(error(['--video-kbps', '60000']), /--video-kbps/);
+  assert.match(error(['--video-kbps', '2.5']), /--video-kbps/);
   assert.match(error(['stray']), /positional|Unexpected/i);
   const lan = parseSimArgs(['--address', '192.168.1.50', '--broadcast', '192.168.1.255', '--allow-non-loopback']);
   assert.equal(lan.kind, 'run');

@@ -6,13 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
-import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
+import { type CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
 import { CLIP_FRAME_RATE, CLIP_HEIGHT, CLIP_WIDTH, loadSnapshot } from '../../nodes/camera/media/clip';
-import { Admin, type Child, freeTcpPort, requireDist, startNodeRed, userDirectory, waitUntil } from './support';
+import { type Admin, nodeRedWithOneCamera, waitUntil } from './support';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,9 +21,7 @@ const SCREENSHOT = process.env.VSTAR_SCREENSHOT;
 
 let emu: CameraEmulator;
 let camera: EmulatedCamera;
-let red: Child | undefined;
 let admin: Admin;
-let userDir: string;
 
 async function which(tool: string): Promise<boolean> {
   try {
@@ -48,7 +46,15 @@ function flow(): object[] {
       credentials: { username: 'admin', password: 'v1deo-pass' },
     },
     // prettier-ignore
-    { id: 'stream', type: 'vstar-stream', z: 'tab', name: '', device: 'cam', substream: 1, path: PATH, x: 200, y: 80, wires: [[]] },
+    { id: 'stream', type: 'vstar-stream', z: 'tab', name: '', device: 'cam', substream: 1, path: PATH, x: 200, y: 80, wires: [['remember']] },
+    // The node's messages are kept in flow context and read back over HTTP.
+    // prettier-ignore
+    { id: 'remember', type: 'function', z: 'tab', name: 'remember events', func: "const seen = flow.get('events') || [];\nseen.push({ event: msg.event, topic: msg.topic });\nflow.set('events', seen);\nreturn null;", outputs: 1, x: 400, y: 80, wires: [[]] },
+    // prettier-ignore
+    { id: 'ask', type: 'http in', z: 'tab', name: '', url: '/stream-events', method: 'get', upload: false, swaggerDoc: '', x: 200, y: 140, wires: [['answer']] },
+    // prettier-ignore
+    { id: 'answer', type: 'function', z: 'tab', name: 'events so far', func: "msg.payload = flow.get('events') || [];\nreturn msg;", outputs: 1, x: 400, y: 140, wires: [['reply']] },
+    { id: 'reply', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, x: 580, y: 140, wires: [] },
   ];
 }
 
@@ -80,32 +86,17 @@ function rate(text: string): number {
   return Number(num) / Number(den);
 }
 
+let stop: (() => Promise<void>) | undefined;
+
 before(async () => {
-  requireDist();
-  emu = await CameraEmulator.start({
-    cameras: [{ name: 'Yard', password: 'v1deo-pass' }],
-    firstAddress: '127.0.43.1',
-    dhPort: 0,
-    searchPort: 0,
-    broadcastAddress: '127.255.255.255',
-  });
-  const first = emu.cameras[0];
-  assert.ok(first);
-  camera = first;
-  const port = await freeTcpPort();
-  userDir = userDirectory('vstar-video-', port, true);
-  admin = new Admin(port);
-  red = startNodeRed(userDir);
-  await red.waitForLine(/Started flows/);
-  await admin.ready();
+  ({ admin, emu, camera, stop } = await nodeRedWithOneCamera('vstar-video-', '127.0.43.1', {
+    name: 'Yard',
+    password: 'v1deo-pass',
+  }));
   await admin.deploy(flow(), 'full');
 });
 
-after(async () => {
-  await red?.killGroup();
-  await emu?.close();
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
-});
+after(() => stop?.());
 
 test('snapshot.jpg is the camera JPEG, byte for byte', async () => {
   const body = await waitUntil(
@@ -135,12 +126,22 @@ test('ffprobe reads video.mp4 and video.h264: H.264 at the clip size and frame r
   assert.ok(camera.stats.livestreamStarts >= 1, 'the camera streamed');
 });
 
-test('the camera stops streaming after the last viewer left', async () => {
+test('the camera stops streaming after the last viewer left; the node said stream-started and stream-stopped', async () => {
   await waitUntil(
     () => (camera.stats.livestreamStops >= 1 ? true : undefined),
     () => `livestream stop (starts ${camera.stats.livestreamStarts}, stops ${camera.stats.livestreamStops})`,
     20_000,
   );
+  const events = await waitUntil(
+    async () => {
+      const seen = (await admin.getJson('/stream-events')) as { event: string; topic: string }[];
+      return seen.some((e) => e.event === 'stream-stopped') ? seen : undefined;
+    },
+    () => 'stream-stopped from the node',
+    10_000,
+  );
+  assert.deepEqual(events.map((e) => e.event).slice(0, 2), ['stream-started', 'stream-stopped']);
+  assert.ok(events.every((e) => e.topic === camera.uid));
 });
 
 test('headless chromium plays the player page', async (t) => {

@@ -1,5 +1,6 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import {
+  rmSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -13,6 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable } from 'node:stream';
+import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
+import { type CameraConfig } from '../../nodes/camera/config';
 
 /**
  * Shared pieces of the end-to-end tests: real Node-RED processes (started the way `npm start`
@@ -389,4 +392,43 @@ export function udpSocketCount(pid: number): number {
     if (inode !== undefined && udp.has(inode)) count++;
   }
   return count;
+}
+
+/**
+ * One emulated camera on `address` and a real Node-RED process with this checkout, started on a
+ * free port and ready for its admin API: the set-up of the e2e tests that drive one camera.
+ * `stop()` ends both and removes the user directory.
+ */
+export async function nodeRedWithOneCamera(
+  prefix: string,
+  address: string,
+  camera: Partial<CameraConfig>,
+): Promise<{ red: Child; admin: Admin; emu: CameraEmulator; camera: EmulatedCamera; stop: () => Promise<void> }> {
+  requireDist();
+  const emu = await CameraEmulator.start({
+    cameras: [camera],
+    firstAddress: address,
+    dhPort: 0,
+    searchPort: 0,
+    broadcastAddress: '127.255.255.255',
+  });
+  const first = emu.cameras[0];
+  if (!first) throw new Error('the emulator started no camera');
+  const port = await freeTcpPort();
+  const userDir = userDirectory(prefix, port, true);
+  const admin = new Admin(port);
+  const red = startNodeRed(userDir);
+  const stop = async (): Promise<void> => {
+    await red.killGroup();
+    await emu.close();
+    rmSync(userDir, { recursive: true, force: true });
+  };
+  try {
+    await red.waitForLine(/Started flows/);
+    await admin.ready();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { red, admin, emu, camera: first, stop };
 }

@@ -3,11 +3,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type NodeAPI } from 'node-red';
-import { type CameraEmulator } from '../../nodes/camera/emulator';
+import { CameraEmulator } from '../../nodes/camera/emulator';
+import { loadSnapshot } from '../../nodes/camera/media/clip';
 import networkModule from '../../nodes/vstar-network';
 import discoverModule from '../../nodes/vstar-discover';
 import sessionModule from '../../nodes/vstar-session';
 import heartbeatModule from '../../nodes/vstar-heartbeat';
+import cameraModule from '../../nodes/vstar-camera';
+import commandModule from '../../nodes/vstar-command';
+import motionModule from '../../nodes/vstar-motion';
+import snapshotModule from '../../nodes/vstar-snapshot';
 import { Inbox, LOOPBACK_BROADCAST, NODE_RED_PATH, freePort, getNode, helper, startEmulator } from './fixtures';
 
 /**
@@ -28,6 +33,7 @@ const CORE_FILES: Record<string, string> = {
   comment: 'common/90-comment.js',
   switch: 'function/10-switch.js',
   change: 'function/15-change.js',
+  catch: 'common/25-catch.js',
 };
 
 async function core(type: string): Promise<NodeModule> {
@@ -37,7 +43,16 @@ async function core(type: string): Promise<NodeModule> {
   return loaded.default;
 }
 
-const ours: NodeModule[] = [networkModule, discoverModule, sessionModule, heartbeatModule];
+const ours: NodeModule[] = [
+  networkModule,
+  discoverModule,
+  sessionModule,
+  heartbeatModule,
+  cameraModule,
+  commandModule,
+  motionModule,
+  snapshotModule,
+];
 
 function example(name: string): FlowNode[] {
   return JSON.parse(readFileSync(join(root, 'examples', `${name}.json`), 'utf8')) as FlowNode[];
@@ -49,7 +64,8 @@ function runnable(flow: FlowNode[], ports: { dhPort: number; searchPort: number 
     { id: 'tab', type: 'tab', label: 'example' },
     ...flow.map((node) => {
       if (node.type === 'vstar-network') return { ...node, targets: LOOPBACK_BROADCAST, ...ports };
-      if (node.type === 'debug') return { id: node.id, type: 'helper', z: 'tab' };
+      // The file node would write into the test's directory: the test reads what it was given.
+      if (node.type === 'debug' || node.type === 'file') return { id: node.id, type: 'helper', z: 'tab' };
       return { ...node, z: 'tab' };
     }),
   ];
@@ -73,10 +89,18 @@ describe('example flows, pointed at the emulator as their comments say', () => {
   afterEach(() => helper.unload());
 
   test('every comment says how: vstar-sim, and Targets 127.255.255.255', () => {
-    for (const name of ['discover-cameras', 'session-alerts', 'heartbeat-monitor']) {
+    for (const name of [
+      'discover-cameras',
+      'session-alerts',
+      'heartbeat-monitor',
+      'camera-commands',
+      'motion-alerts',
+      'snapshot-on-motion',
+      'live-video',
+    ]) {
       const comment = example(name).find((n) => n.type === 'comment');
       const text = `${String(comment?.name)}\n${String(comment?.info)}`;
-      assert.match(text, /`npx vstar-sim --count 3`/, name);
+      assert.match(text, /`npx vstar-sim --count 3[^`]*`/, name);
       assert.match(text, /Targets to 127\.255\.255\.255/, name);
       const network = example(name).find((n) => n.type === 'vstar-network');
       assert.ok(text.includes(`"${String(network?.name)}"`), `${name}: the comment names the network node to open`);
@@ -120,5 +144,53 @@ describe('example flows, pointed at the emulator as their comments say', () => {
     assert.equal(rtt.payload, null);
     const alarm = await new Inbox(getNode('h1debugalarm')).next(() => true, 0, 'an alarm');
     assert.equal(alarm.payload, 'ALERT camera (not reached yet) lost');
+  });
+
+  test('camera-commands: status, a step left and the light answer; the SD card listing goes to the Catch node', async () => {
+    await helper.load(modules, runnable(example('camera-commands'), ports));
+    const answers = new Inbox(getNode('c1debug'));
+    const errors = new Inbox(getNode('c1debugerror'));
+    for (const inject of ['c1status', 'c1left', 'c1light']) {
+      const from = answers.messages.length;
+      getNode(inject).receive({});
+      const answer = await answers.event('response', from);
+      assert.equal(answer.topic, emu.cameras[0]?.uid, inject);
+    }
+    assert.equal((answers.messages.at(-1)?.payload as { state?: unknown }).state, 'on');
+    getNode('c1records').receive({});
+    const caught = await errors.next(() => true, 0, 'the caught error');
+    assert.match(String((caught.error as { message?: unknown }).message), /does not support get_record_file\.cgi/);
+  });
+
+  describe('with a camera that sees motion (vstar-sim --motion-every)', () => {
+    let moving: CameraEmulator;
+    let movingPorts: { dhPort: number; searchPort: number };
+    before(async () => {
+      // The examples name vstar-sim's first camera, which this emulator's camera is too.
+      const uid = emu.cameras[0]?.uid;
+      assert.ok(uid);
+      moving = await CameraEmulator.start({
+        cameras: [{ uid, motionEveryMs: 2000 }],
+        firstAddress: '127.0.37.2',
+        dhPort: 0,
+        searchPort: 0,
+        broadcastAddress: LOOPBACK_BROADCAST,
+      });
+      movingPorts = { dhPort: moving.dhPort, searchPort: moving.searchPort };
+    });
+    after(() => moving.close());
+
+    test('motion-alerts: an alert when motion starts, and when it is over', async () => {
+      await helper.load(modules, runnable(example('motion-alerts'), movingPorts));
+      await new Inbox(getNode('m1debugstart')).next(() => true, 0, 'the motion alert');
+      await new Inbox(getNode('m1debugend')).next(() => true, 0, 'the end of motion');
+    });
+
+    test('snapshot-on-motion: the file node gets the JPEG and its filename', async () => {
+      await helper.load(modules, runnable(example('snapshot-on-motion'), movingPorts));
+      const saved = await new Inbox(getNode('p1file')).next(() => true, 0, 'a snapshot for the file node');
+      assert.deepEqual(saved.payload, loadSnapshot());
+      assert.match(String((saved as { filename?: unknown }).filename), /^VSTB\w+-\d{8}T\d{6}Z\.jpg$/);
+    });
   });
 });

@@ -100,3 +100,16 @@ test('a closed response closes the viewer, and a closed viewer ends the response
   other.close();
   assert.equal(response.ended, true);
 });
+
+test('raw H.265: from the first key frame on, every frame as the camera sent it', () => {
+  const source = new FakeSource();
+  const sink = new FakeSink(1000);
+  pipeVideo(source, sink, 'h265', new H264ParameterSetMemory());
+  // H.265 NAL headers: 32 VPS (a key frame starts with it), 1 a trailing picture.
+  const key = Buffer.from([0, 0, 0, 1, 32 << 1, 1, 0xaa, 0, 0, 0, 1, 19 << 1, 1, 0xbb]);
+  const delta = Buffer.from([0, 0, 0, 1, 1 << 1, 1, 0xcc]);
+  source.push({ data: delta, key: false, timeMs: 0 });
+  source.push({ data: key, key: true, timeMs: 66 });
+  source.push({ data: delta, key: false, timeMs: 133 });
+  assert.deepEqual(sink.chunks, [key, delta]);
+});
