@@ -4,7 +4,7 @@
  * into BENCHMARKS.md between the generated-section markers (the prose around them is kept).
  *
  *   --smoke          tiny sizes, every benchmark, well under a minute; numbers only, no verdicts enforced
- *   --only a,b       just these (handshake, nodered, cold, scale, discovery, codecs, detection, idle)
+ *   --only a,b       just these (handshake, nodered, cold, startup, scale, curve, discovery, codecs, detection, idle, command, motion, video)
  *   --set k=v        override a size (e.g. --set sessions=2000 --set seconds=10)
  *   --out FILE       write the Markdown here (a full run writes BENCHMARKS.md by default)
  */

@@ -1,6 +1,7 @@
 import { codecs } from './codecs';
 import { cold } from './cold';
 import { command } from './command';
+import { curve } from './curve';
 import { detection } from './detection';
 import { discovery } from './discovery';
 import { handshake } from './handshake';
@@ -8,6 +9,7 @@ import { idle } from './idle';
 import { motion } from './motion';
 import { nodered } from './nodered';
 import { scale } from './scale';
+import { startup } from './startup';
 import { video } from './video';
 import { type BenchOptions, type BenchResult } from './lib/report';
 
@@ -23,7 +25,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'handshake', label: '1', run: handshake },
   { name: 'nodered', label: '1b', run: nodered },
   { name: 'cold', label: '1c', run: cold },
+  { name: 'startup', label: '1d', run: startup },
   { name: 'scale', label: '2', run: scale },
+  { name: 'curve', label: '2b', run: curve },
   { name: 'discovery', label: '3', run: discovery },
   { name: 'codecs', label: '4', run: codecs },
   { name: 'detection', label: '5', run: detection },

@@ -3,8 +3,12 @@ import { DEFAULT_ENDPOINT_OPTIONS, Endpoint } from '../nodes/engine/endpoint';
 import { BareClient } from './lib/bare-client';
 import { type EmulatedCameraInfo } from './lib/emulator-process';
 import { socketDrops, udpCounters } from './lib/kernel';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CameraFleet, delta } from './lib/cameras';
 import { type BenchOptions, type BenchResult, type Row, bytes, fmt, percent, ratio, size, verdict } from './lib/report';
+import { WindowProfiler } from './lib/profiler';
 import { collectGarbage, cpuMicros, forEachLimit, hasGc, memory, now, sleep } from './lib/util';
 
 /** Handshakes in flight at once while the sessions are being set up. */
@@ -35,14 +39,20 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
   const fleet = await CameraFleet.start(sessions, '127.1.0.1');
   const cameras = fleet.cameras;
   const notes: string[] = [];
+  // --set profile=1: CPU profiles of both steady windows, summarised in the notes (issue 12).
+  const profileDir = options.params?.profile ? join(tmpdir(), `scale-prof-${process.pid}`) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profiler = profileDir ? new WindowProfiler() : undefined;
 
   const measure = async (
     seconds: number,
     answered: () => number,
     wakeups: () => number,
     probes: () => number,
+    name: string,
   ): Promise<Window> => {
     const [emu0, ecpu0] = await Promise.all([fleet.stats(), fleet.cpuMicros()]);
+    await profiler?.start();
     const a0 = answered();
     const w0 = wakeups();
     const p0 = probes();
@@ -51,6 +61,10 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
     await sleep(seconds * 1000);
     const wallMs = now() - t0;
     const cpu = cpuMicros() - c0;
+    if (profiler && profileDir) {
+      const top = await profiler.stop(profileDir, name);
+      notes.push(`Profile of the ${name} window (${profileDir}/${name}.cpuprofile), self time: ${top.join('; ')}.`);
+    }
     const a1 = answered();
     const w1 = wakeups();
     const p1 = probes();
@@ -85,6 +99,7 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
     () => bare.alivesAnswered,
     () => 0,
     () => 0,
+    'bare',
   );
   const bareDrops = (await socketDrops(bare.socket.address().port)).atPort;
   const bareUdp1 = udpCounters();
@@ -140,7 +155,7 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
   const probes = (): number => links.reduce((total, l) => total + (l.sessionStats?.alivesSent ?? 0), 0);
   const pppp = endpoint.localPorts.pppp ?? -1;
   const dropsBeforeWindow = (await socketDrops(pppp)).atPort;
-  const eng = await measure(engineSeconds, answered, () => endpoint.timerWakeups, probes);
+  const eng = await measure(engineSeconds, answered, () => endpoint.timerWakeups, probes, 'engine');
   const dropsInWindow = (await socketDrops(pppp)).atPort - dropsBeforeWindow;
   const disconnectsInRun = disconnects;
   const stillConnected = connected();
@@ -182,8 +197,10 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
       value: percent(eng.cpuShare),
       baseline: `${percent(base.cpuShare)} (bare dgram echo, ${fmt(base.alivesSent / base.seconds)} ALIVE/s)`,
       ratio: ratio(eng.cpuShare, base.cpuShare),
-      target: '< 15%',
-      verdict: verdict(eng.cpuShare < 0.15),
+      // Issue 12: the bare socket is the floor on this machine (issue 6 asked for < 15 % of a core,
+      // below what the bare client itself needs here), so the target is a ratio against it.
+      target: '<= 1.3x bare',
+      verdict: verdict(eng.cpuShare <= 1.3 * base.cpuShare),
     },
     {
       bench,
@@ -191,8 +208,8 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
       value: bytes(heap),
       baseline: `${bytes(bareHeap)} (bare)`,
       ratio: ratio(heap, bareHeap),
-      target: '< 2 KB',
-      verdict: verdict(heap < 2048),
+      target: '< 1 KiB',
+      verdict: verdict(heap < 1024),
     },
     {
       bench,
@@ -271,6 +288,7 @@ export async function scale(options: BenchOptions): Promise<BenchResult> {
       `stats: ${endpointStats.ppppIn} in, ${endpointStats.sent} sent, ${endpointStats.ppppUnclaimed} unclaimed, ` +
       `${endpointStats.sendErrors} send errors. External (Buffer) memory per session ${bytes(ext)}.`,
   );
+  profiler?.close();
   if (!hasGc()) notes.push('node ran without --expose-gc: memory figures include garbage.');
   return { name: 'scale', title: 'Scale', rows, notes, seconds: (now() - started) / 1000 };
 }

@@ -38,6 +38,7 @@ export class CameraFleet {
           await EmulatorProcess.spawn({
             count: Math.min(perProcess, count - offset),
             first: addAddress(first, offset),
+            identityOffset: offset,
             dhPort,
             searchPort,
           }),

@@ -2,7 +2,7 @@
  * The emulated cameras' process for the benchmarks: a CameraEmulator plus a bare dgram echo
  * socket (the round-trip baseline), driven over stdin/stdout with one JSON object per line.
  *
- *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q [--video-kbps K]
+ *   argv: --count N --first 127.x.y.z --dh-port P --search-port Q [--identity-offset K] [--video-kbps K]
  *   out:  {"type":"camera",...} per camera (unless --quiet), then {"type":"ready",...}
  *   in:   {"id":1,"cmd":"stats"|"cpu"|"power-off"|"power-on"|"freeze"|"close","indices":[0,1]}
  *   out:  {"type":"reply","id":1,...}
@@ -12,6 +12,7 @@
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { defaultIdentity } from '../../nodes/camera/defaults';
 import { CameraEmulator } from '../../nodes/camera/emulator';
 import { type EmulatorStats, sumStats } from './emulator-stats';
 
@@ -21,6 +22,7 @@ interface Args {
   readonly dhPort: number;
   readonly searchPort: number;
   readonly quiet: boolean;
+  readonly identityOffset: number;
   readonly videoKbps: number;
 }
 
@@ -35,6 +37,7 @@ function parseArgs(argv: readonly string[]): Args {
     dhPort: Number(value('--dh-port', '0')),
     searchPort: Number(value('--search-port', '0')),
     quiet: argv.includes('--quiet'),
+    identityOffset: Number(value('--identity-offset', '0')),
     videoKbps: Number(value('--video-kbps', '0')),
   };
 }
@@ -63,7 +66,10 @@ function videoFramesSent(emulator: CameraEmulator): number {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const emulator = await CameraEmulator.start({
-    cameras: Array.from({ length: args.count }, () => ({ videoBitrateKbps: args.videoKbps })),
+    cameras: Array.from({ length: args.count }, (_, i) => ({
+      ...defaultIdentity(args.identityOffset + i),
+      videoBitrateKbps: args.videoKbps,
+    })),
     firstAddress: args.first,
     dhPort: args.dhPort,
     searchPort: args.searchPort,

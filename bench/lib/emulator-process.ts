@@ -46,6 +46,11 @@ export interface EmulatorSpawnOptions {
   readonly searchPort?: number;
   /** Skip the per-camera lines (large N). */
   readonly quiet?: boolean;
+  /**
+   * Camera i gets the generated identity (UID, MAC) of camera `identityOffset + i`: processes of one
+   * fleet must not repeat each other's UIDs, or the engine sees two cameras with one UID.
+   */
+  readonly identityOffset?: number;
   /** Ask the shell to raise the open-file limit (3 sockets per camera). */
   readonly fileLimit?: number;
   /** Pad every camera's video to this bitrate (kbit/s); 0 = the clip as it is. */
@@ -78,6 +83,8 @@ export class EmulatorProcess {
       String(options.count),
       '--first',
       options.first,
+      '--identity-offset',
+      String(options.identityOffset ?? 0),
       '--dh-port',
       String(options.dhPort ?? 0),
       '--search-port',

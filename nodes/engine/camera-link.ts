@@ -11,7 +11,13 @@ import {
 } from '../wire/cgi';
 import { reconnectDelayMs } from '../session/backoff';
 import { type HeartbeatConfig, type HeartbeatEvent, HeartbeatMonitor } from '../session/heartbeat-monitor';
-import { type DisconnectReason, Session, type SessionAction, type SessionConfig, type Step } from '../session/session';
+import {
+  type DisconnectReason,
+  Session,
+  type SessionConfig,
+  type SessionEvent,
+  type SessionOutput,
+} from '../session/session';
 import { type CameraSpec, describeSpec } from './camera-spec';
 
 /**
@@ -65,6 +71,9 @@ export interface LinkHost {
 export interface LinkOptions {
   readonly reconnect: boolean;
 }
+
+/** What became of a datagram routed to a link: its session's, not its session's, or a forged handshake for its camera. */
+export type LinkReceipt = 'accepted' | 'ignored' | 'foreign-claim';
 
 export class HeartbeatHandle extends EventEmitter<{ [K in HeartbeatEvent['type']]: [HeartbeatEvent] }> {
   constructor(
@@ -134,7 +143,11 @@ export const MAX_PENDING_CGI = 16;
 /** How long a timed-out CGI request keeps its place for a late answer (the DRW retries of both sides take a few seconds). */
 const CGI_LATE_ANSWER_MS = 10_000;
 
-export class CameraLink extends EventEmitter<LinkEvents> {
+/**
+ * The link is its session's output (`SessionOutput`): the session hands each datagram and event
+ * straight to it, with no array or action object in between (issue 12).
+ */
+export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutput {
   private session: Session | undefined;
   private stateValue: LinkState = 'idle';
   private attempt = 0;
@@ -145,13 +158,16 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   // Heartbeat monitors and the CGI reassembler are created on first use: an idle link with
   // neither is most links, and an empty Set or a reassembler's buffer per link adds up at 10k.
   private heartbeats: Set<HeartbeatHandle> | undefined;
-  private readonly cgiQueue: PendingCgi[] = [];
+  // The shared empty queue until the first request: an empty array per link is 32 B at 10k links.
+  private cgiQueue: PendingCgi[] = NO_CGI;
   private reassembler: CgiReassembler | undefined;
   private lastConnected: LinkConnected | undefined;
   private routedPeer: Address | undefined;
   private routedSearching = false;
   /** @internal the peer IP the endpoint indexed this link under */
   routedIp: string | undefined;
+  /** @internal the UID the endpoint indexed this link under */
+  indexedUid: string | undefined;
   /**
    * Set when this link turned out to name the same camera as another (by IP here, by UID there):
    * it then has no session of its own and every call and event goes through the leader, so one
@@ -162,6 +178,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   private ownLogin: LoginMemory | undefined;
   private followers: Set<CameraLink> | undefined;
   private stopRelaying: (() => void) | undefined;
+  /** Set while a datagram is being received, when the session reports a foreign claim for it. */
+  private claimReported = false;
 
   constructor(
     readonly spec: CameraSpec,
@@ -204,8 +222,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
 
   /** UID of the camera the current session punched or connected to; undefined while searching. */
   get peerUid(): string | undefined {
-    const did = this.session?.did;
-    return did ? didToUid(did) : undefined;
+    return this.session?.uid;
   }
 
   get description(): string {
@@ -371,22 +388,40 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       if (this.waitingCgi() >= MAX_PENDING_CGI)
         return reject(new CgiRequestError('busy', 'too many CGI requests waiting'));
       const now = this.host.now();
-      const actions = session.sendData(0, buildCgiRequest(name, params, credentials), now);
-      if (!actions) return reject(new CgiRequestError('busy', 'command channel is full'));
-      this.cgiQueue.push({ resolve, reject, deadline: now + timeoutMs, expectedCode: cgiResponseCode(name) });
-      this.apply(actions);
+      // Queued first: a DRW the session sends at once may (on a fast camera) be answered before this returns.
+      const pending: PendingCgi = { resolve, reject, deadline: now + timeoutMs, expectedCode: cgiResponseCode(name) };
+      if (this.cgiQueue === NO_CGI) this.cgiQueue = [];
+      this.cgiQueue.push(pending);
+      if (!session.sendDataInto(this, 0, buildCgiRequest(name, params, credentials), now)) {
+        this.cgiQueue.splice(this.cgiQueue.indexOf(pending), 1);
+        return reject(new CgiRequestError('busy', 'command channel is full'));
+      }
+      this.host.wakeBy(this, this.nextWakeMs());
     });
   }
 
-  /** @internal a datagram the endpoint routed here */
-  receive(data: Buffer, from: Address): Step {
+  /** @internal a datagram the endpoint routed here; `from` is only read during the call. */
+  receive(data: Buffer, from: Address): LinkReceipt {
     const session = this.session;
-    if (!session) return { accepted: false, actions: [] };
-    const step = session.receive(data, from, this.host.now());
-    this.apply(step.actions);
+    if (!session) return 'ignored';
+    this.claimReported = false;
+    const accepted = session.receiveInto(this, data, from, this.host.now());
     this.syncRoute();
-    if (step.actions.length > 0) this.host.wakeBy(this, this.nextWakeMs());
-    return step;
+    // Only ever earlier: an ALIVE moves the session's next wakeup later, and the scheduler sees
+    // that without a clock read or a heap entry (bench/scale.ts).
+    this.host.wakeBy(this, this.nextWakeMs());
+    return accepted ? 'accepted' : this.claimReported ? 'foreign-claim' : 'ignored';
+  }
+
+  /** @internal SessionOutput: a datagram from this link's session. */
+  send(data: Buffer, to: Address): void {
+    this.host.send(data, to);
+  }
+
+  /** @internal SessionOutput: an event from this link's session. */
+  report(event: SessionEvent): void {
+    if (event.type === 'foreign-claim') this.claimReported = true;
+    this.onSessionEvent(event);
   }
 
   /** @internal the scheduler's call */
@@ -395,16 +430,19 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       this.retryAt = undefined;
       this.startAttempt();
     }
-    if (this.session) this.apply(this.session.tick(nowMs));
+    if (this.session) this.session.tickInto(this, nowMs);
     this.expireCgi(nowMs);
-    for (const handle of this.heartbeats ? [...this.heartbeats] : []) {
-      const { probe, events } = handle.monitor.tick(
-        nowMs,
-        this.session?.lastHeardMs ?? 0,
-        this.stateValue === 'connected',
-      );
-      if (probe && this.session) this.apply(this.session.probe(nowMs));
-      for (const event of events) handle.emit(event.type, event);
+    // A copy: a listener may stop its heartbeat (or start one) while the events go out.
+    if (this.heartbeats) {
+      for (const handle of [...this.heartbeats]) {
+        const { probe, events } = handle.monitor.tick(
+          nowMs,
+          this.session?.lastHeardMs ?? 0,
+          this.stateValue === 'connected',
+        );
+        if (probe && this.session) this.session.probeInto(this, nowMs);
+        for (const event of events) handle.emit(event.type, event);
+      }
     }
     this.syncRoute();
     this.host.schedule(this, this.nextWakeMs());
@@ -435,7 +473,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     this.reassembler = undefined;
     this.setState('connecting');
     this.emit('connecting', { attempt: this.attempt });
-    this.apply(this.session.start(this.host.now()));
+    this.session.startInto(this, this.host.now());
     this.syncRoute();
     this.host.schedule(this, this.nextWakeMs());
   }
@@ -443,7 +481,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
   private endSession(): void {
     const session = this.session;
     if (!session) return;
-    this.apply(session.close());
+    session.closeInto(this);
     this.session = undefined;
     this.syncRoute();
   }
@@ -458,14 +496,7 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     this.host.routeChanged(this, previous);
   }
 
-  private apply(actions: readonly SessionAction[]): void {
-    for (const action of actions) {
-      if (action.kind === 'send') this.host.send(action.data, action.to);
-      else this.onSessionEvent(action.event);
-    }
-  }
-
-  private onSessionEvent(event: Extract<SessionAction, { kind: 'event' }>['event']): void {
+  private onSessionEvent(event: SessionEvent): void {
     switch (event.type) {
       case 'connected':
         this.failures = 0;
@@ -545,6 +576,8 @@ export class CameraLink extends EventEmitter<LinkEvents> {
       // The late answer of a request that already timed out: its caller has moved on.
       if (pending?.forgetAt === undefined) pending?.resolve(block.body);
     }
+    // Most links hear one pushed frame and then nothing on channel 0 for hours: no reassembler kept for that.
+    if (this.reassembler?.bufferedBytes === 0) this.reassembler = undefined;
   }
 
   private expireCgi(nowMs: number): void {
@@ -581,6 +614,9 @@ export class CameraLink extends EventEmitter<LinkEvents> {
     this.emit('state', state);
   }
 }
+
+/** Never pushed to: `request` replaces it with the link's own array first. */
+const NO_CGI: PendingCgi[] = [];
 
 function earlier(a: number | undefined, b: number | undefined): number | undefined {
   return b !== undefined && (a === undefined || b < a) ? b : a;

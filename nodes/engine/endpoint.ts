@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type Address, addressKey } from '../wire/address';
+import { type Address, routeKey } from '../wire/address';
 import { type CipherKey, KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
 import { didToUid } from '../wire/did';
 import { MessageCode, PPPP_MAGIC, decodePppp } from '../wire/pppp';
@@ -152,13 +152,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private stateDetail: string | undefined;
   private readonly scheduler: Scheduler<CameraLink>;
   private readonly links = new Map<string, CameraLink>();
-  private readonly byPeer = new Map<string, CameraLink>();
+  /** Links with a peer, by `routeKey` of the peer: one number per datagram, no string (issue 12). */
+  private readonly byPeer = new Map<number | string, CameraLink>();
   private readonly searching = new Set<CameraLink>();
   /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
-  private readonly searchingByIp = new Map<string, Set<CameraLink>>();
+  // One link per IP at most: links are keyed by their spec, and this holds only specs by IP. (It
+  // held a Set per IP, made and dropped with every handshake: 10k of them, ~270 B a session of
+  // garbage that gc() did not get back at once in bench/scale.ts.)
+  private readonly searchingByIp = new Map<string, CameraLink>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
-  private readonly uidOf = new Map<CameraLink, string>();
   /** Links with a peer, by the peer's IP: a new link naming that IP joins the link already talking to it. */
   private readonly byPeerIp = new Map<string, CameraLink>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
@@ -179,6 +182,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly encryption: EncryptionMode;
   /** Every form a LAN_SEARCH can take here (plaintext first), shared by every session's config. */
   private readonly searchForms: readonly (CipherKey | null)[];
+  /** Shared by every session (each inherits it, `specialise`); made on first use, options never change. */
+  private baseConfig: SessionConfig | undefined;
 
   constructor(options: Partial<EndpointOptions> = {}) {
     super();
@@ -391,7 +396,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.searching.clear();
     this.searchingByIp.clear();
     this.byUid.clear();
-    this.uidOf.clear();
+    for (const link of this.uidIndexed()) link.indexedUid = undefined;
     this.byPeerIp.clear();
     this.claimToldAt.clear();
     this.scheduler.close();
@@ -543,8 +548,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   private onPppp(data: Buffer, from: dgram.RemoteInfo): void {
     this.stats.ppppIn++;
-    const source: Address = { address: from.address, port: from.port };
-    const owner = this.byPeer.get(addressKey(source));
+    // dgram's RemoteInfo is an Address: sessions read it during the call and copy what they keep.
+    const source: Address = from;
+    const owner = this.byPeer.get(routeKey(source));
     if (owner) {
       owner.receive(data, source);
       return;
@@ -554,16 +560,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     // cost 128 session decodes per PUNCH while 10k sessions connected (bench/scale.ts), and made
     // each IP-pinned session report the other cameras' PUNCHes as foreign claims.
     const pinned = this.searchingByIp.get(source.address);
-    if (pinned) for (const link of pinned) if (link.receive(data, source).accepted) return;
+    if (pinned?.receive(data, source) === 'accepted') return;
     // Then sessions that want a specific camera get first pick, so "any camera" sessions cannot
     // steal a named one's camera.
     for (const specific of [true, false]) {
       for (const link of this.searching) {
-        if ((link.spec.kind !== 'any') !== specific || pinned?.has(link)) continue;
-        const step = link.receive(data, source);
-        if (step.accepted) return;
-        if (step.actions.some((a) => a.kind === 'event' && a.event.type === 'foreign-claim'))
-          this.stats.foreignClaims++;
+        if ((link.spec.kind !== 'any') !== specific || link === pinned) continue;
+        const receipt = link.receive(data, source);
+        if (receipt === 'accepted') return;
+        if (receipt === 'foreign-claim') this.stats.foreignClaims++;
       }
     }
     this.stats.ppppUnclaimed++;
@@ -604,7 +609,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private indexUid(link: CameraLink, uid: string | undefined): void {
-    const previous = this.uidOf.get(link);
+    // The link carries the UID it is indexed under (a field, not another Map entry per session).
+    const previous = link.indexedUid;
     if (previous === uid) return;
     // A UID almost always has one session: the link itself is the value, and a Set only when two
     // share it (a Set per session cost ~150 B of the ~2 KB a session takes, bench/scale.ts).
@@ -617,14 +623,21 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         if (only === undefined) this.byUid.delete(previous);
         else if (more.length === 0) this.byUid.set(previous, only);
       }
-      this.uidOf.delete(link);
+      link.indexedUid = undefined;
     }
     if (uid === undefined) return;
-    this.uidOf.set(link, uid);
+    link.indexedUid = uid;
     const held = this.byUid.get(uid);
     if (held === undefined) this.byUid.set(uid, link);
     else if (held instanceof Set) held.add(link);
     else if (held !== link) this.byUid.set(uid, new Set([held, link]));
+  }
+
+  private *uidIndexed(): Generator<CameraLink> {
+    for (const held of this.byUid.values()) {
+      if (held instanceof Set) yield* held;
+      else yield held;
+    }
   }
 
   private indexPeerIp(link: CameraLink, ip: string | undefined): void {
@@ -640,23 +653,67 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (!socket) return;
     this.stats.sent++;
     this.sendsInFlight++;
-    socket.send(data, to.port, to.address, (error) => {
-      if (--this.sendsInFlight === 0) this.sendsDrained?.();
-      if (!error) return;
-      this.stats.sendErrors++;
-      this.warn('pppp-send', `send to ${to.address}:${to.port} failed: ${error.message}`);
-    });
+    socket.send(data, to.port, to.address, this.afterSend);
   }
 
+  /**
+   * One callback for every PPPP send rather than a closure per datagram (issue 12); dgram's
+   * error message names the destination ("send EPERM 10.0.0.9:32108").
+   */
+  private readonly afterSend = (error: Error | null): void => {
+    if (--this.sendsInFlight === 0) this.sendsDrained?.();
+    if (!error) return;
+    this.stats.sendErrors++;
+    this.warn('pppp-send', `PPPP send failed: ${error.message}`);
+  };
+
   private sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined {
+    const base = (this.baseConfig ??= this.makeBaseConfig());
+    const { searchPort } = this.options;
+    const broadcast = base.searchTargets;
+    switch (spec.kind) {
+      case 'any':
+        return base;
+      case 'ip': {
+        const targets = [{ address: spec.ip, port: searchPort }];
+        const uid = this.table.findByAddress(spec.ip)?.record.uid;
+        return specialise(base, {
+          searchTargets: targets,
+          pinnedIp: spec.ip,
+          focusedSearch: this.focusedSearch(targets, targets, uid, lastEncryption),
+        });
+      }
+      case 'uid': {
+        // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
+        // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
+        // reconnect stays with the address this link last connected to: a session keeps the
+        // camera it chose, and discovery seeing the camera move is what moves it.
+        const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
+        if (pinned === undefined)
+          return specialise(base, {
+            uid: spec.uid,
+            focusedSearch: this.focusedSearch(broadcast, broadcast, spec.uid, lastEncryption),
+          });
+        const unicast = [{ address: pinned, port: searchPort }];
+        const everywhere = [...unicast, ...broadcast];
+        return specialise(base, {
+          searchTargets: everywhere,
+          uid: spec.uid,
+          pinnedIp: pinned,
+          focusedSearch: this.focusedSearch(unicast, everywhere, spec.uid, lastEncryption),
+        });
+      }
+    }
+  }
+
+  /** What every session of this endpoint shares: timings, the broadcast targets, the derived keys. */
+  private makeBaseConfig(): SessionConfig {
     const { searchPort, targets, timeoutMs, handshakeTimeoutMs } = this.options;
-    const broadcast = targets.map((address) => ({ address, port: searchPort }));
     const keepaliveIdleMs = Math.min(KEEPALIVE_IDLE_CAP_MS, Math.max(100, timeoutMs / 3));
-    // Every field spelled out (no spread of DEFAULT_SESSION_TIMING) and the optional ones present:
-    // V8 then keeps all of them in-object, in `base` and in each copy below, rather than giving
-    // every session's config a separate property array (bench/scale.ts, memory per session).
-    const base: SessionConfig = {
-      searchTargets: broadcast,
+    // Every field spelled out (no spread of DEFAULT_SESSION_TIMING) and the optional ones present,
+    // so V8 keeps all of them in-object.
+    return {
+      searchTargets: targets.map((address) => ({ address, port: searchPort })),
       focusedSearch: undefined,
       uid: undefined,
       pinnedIp: undefined,
@@ -673,43 +730,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       drw: DEFAULT_SESSION_TIMING.drw,
       reorderWindow: DEFAULT_SESSION_TIMING.reorderWindow,
     };
-    switch (spec.kind) {
-      case 'any':
-        return { ...base, searchTargets: broadcast };
-      case 'ip': {
-        const targets = [{ address: spec.ip, port: searchPort }];
-        const uid = this.table.findByAddress(spec.ip)?.record.uid;
-        return {
-          ...base,
-          searchTargets: targets,
-          pinnedIp: spec.ip,
-          focusedSearch: this.focusedSearch(targets, targets, uid, lastEncryption),
-        };
-      }
-      case 'uid': {
-        // Discovery vouches for the camera's address: pin to it so a forged PUNCH from elsewhere is ignored.
-        // Failing that (never discovered, or pushed out of the table by a flood of forged UIDs), a
-        // reconnect stays with the address this link last connected to: a session keeps the
-        // camera it chose, and discovery seeing the camera move is what moves it.
-        const pinned = this.table.get(spec.uid)?.address ?? lastPeerIp;
-        if (pinned === undefined)
-          return {
-            ...base,
-            searchTargets: broadcast,
-            uid: spec.uid,
-            focusedSearch: this.focusedSearch(broadcast, broadcast, spec.uid, lastEncryption),
-          };
-        const unicast = [{ address: pinned, port: searchPort }];
-        const everywhere = [...unicast, ...broadcast];
-        return {
-          ...base,
-          searchTargets: everywhere,
-          uid: spec.uid,
-          pinnedIp: pinned,
-          focusedSearch: this.focusedSearch(unicast, everywhere, spec.uid, lastEncryption),
-        };
-      }
-    }
   }
 
   /**
@@ -738,9 +758,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private routeChanged(link: CameraLink, previous: Address | undefined): void {
-    if (previous && this.byPeer.get(addressKey(previous)) === link) this.byPeer.delete(addressKey(previous));
+    if (previous && this.byPeer.get(routeKey(previous)) === link) this.byPeer.delete(routeKey(previous));
     const peer = link.peer;
-    if (peer) this.byPeer.set(addressKey(peer), link);
+    if (peer) this.byPeer.set(routeKey(peer), link);
     this.indexUid(link, peer ? link.peerUid : undefined);
     this.indexPeerIp(link, peer?.address);
     this.setSearching(link, link.handshaking);
@@ -751,14 +771,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     else this.searching.delete(link);
     if (link.spec.kind !== 'ip') return;
     const ip = link.spec.ip;
-    let links = this.searchingByIp.get(ip);
-    if (searching) {
-      if (!links) this.searchingByIp.set(ip, (links = new Set()));
-      links.add(link);
-    } else if (links) {
-      links.delete(link);
-      if (links.size === 0) this.searchingByIp.delete(ip);
-    }
+    if (searching) this.searchingByIp.set(ip, link);
+    else if (this.searchingByIp.get(ip) === link) this.searchingByIp.delete(ip);
   }
 
   private setState(state: EndpointState, detail: string | undefined): void {
@@ -778,6 +792,20 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 }
 
 const PLAIN_FORM: readonly null[] = [null];
+
+/**
+ * A session's config as the endpoint's shared one plus the few fields of its own (targets, pin,
+ * UID, focused search), which inherits the rest: a full copy per session was ~130 B of the
+ * ~1 KiB an idle session may take at 10k (issue 12). Fields left undefined stay inherited. Reads
+ * through the prototype are as fast for V8; a spread copy would lose the inherited fields, and no
+ * code copies a session's config.
+ */
+function specialise(base: SessionConfig, own: Partial<SessionConfig>): SessionConfig {
+  const config: SessionConfig = Object.create(base) as SessionConfig;
+  for (const [key, value] of Object.entries(own))
+    if (value !== undefined) Object.defineProperty(config, key, { value, enumerable: true });
+  return config;
+}
 
 function safePort(socket: dgram.Socket | undefined): number | undefined {
   try {

@@ -10,6 +10,12 @@
 interface Entry<K> {
   readonly at: number;
   readonly key: K;
+  /**
+   * Popped and handed to `onDue`. The entry stays the key's current one while `onDue` runs, so the
+   * callee's `set` overwrites it in place: deleting it first and adding it back made a Map entry
+   * and a hole per wakeup, and doubled the table at 10k links (issue 12).
+   */
+  fired?: boolean;
 }
 
 /** Superseded entries are swept when the heap grows past this multiple of the live ones. */
@@ -58,8 +64,11 @@ export class Scheduler<K> {
   /** Sets the deadline only if it is earlier than the one `key` has; a wakeup that comes early is harmless to callers that recompute. */
   wakeBy(key: K, atMs: number | undefined): void {
     if (this.closed || atMs === undefined || !Number.isFinite(atMs)) return;
+    const existing = this.live(key);
+    // Coalescing only rounds up, so a deadline at or before the raw time is earlier than the
+    // coalesced one too: the common case (an ALIVE moved the deadline later) needs no clock read.
+    if (existing && existing.at <= atMs) return;
     const at = this.coalesce(atMs);
-    const existing = this.current.get(key);
     if (existing && existing.at <= at) return;
     this.place(key, at);
   }
@@ -80,8 +89,14 @@ export class Scheduler<K> {
     this.current.clear();
   }
 
+  /** The key's pending entry (not one already handed to onDue). */
+  private live(key: K): Entry<K> | undefined {
+    const entry = this.current.get(key);
+    return entry?.fired ? undefined : entry;
+  }
+
   private place(key: K, at: number): void {
-    const existing = this.current.get(key);
+    const existing = this.live(key);
     if (existing && existing.at === at) return;
     const entry: Entry<K> = { at, key };
     this.current.set(key, entry);
@@ -138,10 +153,12 @@ export class Scheduler<K> {
       const top = this.heap[0];
       if (!top || top.at > now) break;
       this.pop();
-      this.current.delete(top.key);
+      top.fired = true;
       due.push(top.key);
     }
     if (due.length > 0) this.onDue(due, now);
+    // Keys onDue gave no new deadline have none.
+    for (const key of due) if (this.current.get(key)?.fired) this.current.delete(key);
     if (!this.closed) this.arm();
   }
 

@@ -82,12 +82,24 @@ export function open(
   learned: LearnedCipher,
   datagram: Buffer,
 ): { plain: Buffer; cipher: CipherKey | null } | undefined {
-  const cipher = learned !== undefined ? learned : detectCipher(datagram, mode.mode === 'auto' ? mode.candidates : []);
+  const cipher = formOf(mode, learned, datagram);
   if (cipher === undefined) return undefined;
-  if (cipher === null) return datagram[0] === 0xf1 ? { plain: datagram, cipher } : undefined;
-  const plain = decrypt(cipher, datagram);
-  return plain[0] === 0xf1 ? { plain, cipher } : undefined;
+  const plain = openIn(cipher, datagram);
+  return plain ? { plain, cipher } : undefined;
 }
+
+/** The form a datagram is in: the learned one, or before that the one its first byte picks. */
+export function formOf(mode: EncryptionMode, learned: LearnedCipher, datagram: Buffer): CipherKey | null | undefined {
+  return learned !== undefined ? learned : detectCipher(datagram, mode.mode === 'auto' ? mode.candidates : NO_KEYS);
+}
+
+/** The datagram in clear, if it opens as PPPP in that form (the hot path of `open`, with no result object). */
+export function openIn(cipher: CipherKey | null, datagram: Buffer): Buffer | undefined {
+  const plain = cipher === null ? datagram : decrypt(cipher, datagram);
+  return plain[0] === 0xf1 ? plain : undefined;
+}
+
+const NO_KEYS: readonly CipherKey[] = [];
 
 export function cipherName(cipher: CipherKey | null): string {
   return cipher === null ? 'none' : cipher.passphrase;

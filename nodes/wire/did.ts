@@ -32,12 +32,14 @@ export function parseDid(text: string): Did | undefined {
 
 /** The dashed text form, serial zero-padded to six digits. */
 export function formatDid(did: Did): string {
-  return `${did.prefix}-${String(did.serial).padStart(6, '0')}-${did.check}`;
+  // join, not a template: it makes one flat string, where concatenation leaves a tree of string
+  // pieces that every connected session keeps (issue 12, memory per session).
+  return [did.prefix, String(did.serial).padStart(6, '0'), did.check].join('-');
 }
 
 /** The dash-less form the DH reply carries and messages use as `msg.topic`. */
 export function didToUid(did: Did): string {
-  return `${did.prefix}${String(did.serial).padStart(6, '0')}${did.check}`;
+  return [did.prefix, String(did.serial).padStart(6, '0'), did.check].join('');
 }
 
 /** Normalises any accepted spelling of a camera id to its dash-less upper-case UID. */

@@ -54,27 +54,37 @@ export function decodeHeader(buf: Buffer): Decoded<PpppHeader> {
   return ok({ code: buf.readUInt8(1), length: buf.readUInt16BE(2) });
 }
 
-const EMPTY_KINDS: Readonly<Record<number, PpppMessage>> = {
-  [MessageCode.LanSearch]: { kind: 'lan-search' },
-  [MessageCode.LanSearchExt]: { kind: 'lan-search-ext' },
-  [MessageCode.Alive]: { kind: 'alive' },
-  [MessageCode.AliveAck]: { kind: 'alive-ack' },
-  [MessageCode.Close]: { kind: 'close' },
+/**
+ * The messages without a payload, decoded once: an ALIVE arrives from every camera every second
+ * and its decoding allocates nothing (issue 12). The results are frozen, so sharing them is safe.
+ */
+const EMPTY_KINDS: Readonly<Record<number, Decoded<PpppMessage>>> = {
+  [MessageCode.LanSearch]: frozenOk({ kind: 'lan-search' }),
+  [MessageCode.LanSearchExt]: frozenOk({ kind: 'lan-search-ext' }),
+  [MessageCode.Alive]: frozenOk({ kind: 'alive' }),
+  [MessageCode.AliveAck]: frozenOk({ kind: 'alive-ack' }),
+  [MessageCode.Close]: frozenOk({ kind: 'close' }),
 };
+
+function frozenOk(message: PpppMessage): Decoded<PpppMessage> {
+  return Object.freeze(ok(Object.freeze(message)));
+}
 
 /**
  * Decodes one PPPP datagram. Bytes after the declared payload are ignored (some firmware pads);
  * a payload shorter than declared is an error.
  */
 export function decodePppp(buf: Buffer): Decoded<PpppMessage> {
-  const header = decodeHeader(buf);
-  if (!header.ok) return header;
-  const { code, length } = header.value;
+  // The header read in place (what decodeHeader checks, without its result object).
+  if (buf.length < HEADER_LENGTH) return fail('too-short', 'PPPP header needs 4 bytes');
+  if (buf[0] !== PPPP_MAGIC) return fail('bad-magic', 'first byte is not 0xF1');
+  const code = buf.readUInt8(1);
+  const length = buf.readUInt16BE(2);
   if (buf.length < HEADER_LENGTH + length)
     return fail('bad-length', `payload declares ${length} bytes, has ${buf.length - HEADER_LENGTH}`);
-  const payload = buf.subarray(HEADER_LENGTH, HEADER_LENGTH + length);
   const empty = EMPTY_KINDS[code];
-  if (empty) return ok(empty);
+  if (empty) return empty;
+  const payload = buf.subarray(HEADER_LENGTH, HEADER_LENGTH + length);
   switch (code) {
     case MessageCode.PunchPkt:
     case MessageCode.P2pRdy: {
