@@ -9,9 +9,10 @@
 //
 // Environment (all optional):
 //   VSTAR_CHROMIUM           chromium binary (default /usr/bin/chromium)
-//   VSTAR_SCREENSHOT_SETTLE  seconds the flow runs before the picture (default 20)
+//   VSTAR_SCREENSHOT_SETTLE  seconds the flow runs before the picture (default 48: the demo LAN's
+//                            first visitor, clone and power cut have come and gone, camera 1 is back)
 //   VSTAR_SCREENSHOT_OUT     where to write the PNG (default docs/demo-flow.png)
-//   VSTAR_DEMO_REBOOT_EVERY  passed to the demo; default 0 here, so no reboot turns a dot red
+//   VSTAR_DEMO_REBOOT_EVERY  passed to the demo; 0 stops its scripted LAN (cameras that just stay)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,7 +24,7 @@ import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const executablePath = process.env.VSTAR_CHROMIUM ?? '/usr/bin/chromium';
-const settleMs = Number(process.env.VSTAR_SCREENSHOT_SETTLE ?? '20') * 1000;
+const settleMs = Number(process.env.VSTAR_SCREENSHOT_SETTLE ?? '48') * 1000;
 const out = resolve(process.env.VSTAR_SCREENSHOT_OUT ?? join(root, 'docs', 'demo-flow.png'));
 /** Only a guard against a hang: the demo starts in a few seconds. */
 const START_MS = 60_000;
@@ -54,7 +55,7 @@ const userDir = mkdtempSync(join(tmpdir(), 'vstar-screenshot-'));
 const demo = spawn(process.execPath, [join(root, 'scripts', 'demo.mjs')], {
   cwd: root,
   // Camera 1's reboot (every 30 s in the demo) would turn the picture's status dots red.
-  env: { VSTAR_DEMO_REBOOT_EVERY: '0', ...process.env, PORT: String(port), VSTAR_DEMO_DIR: userDir },
+  env: { ...process.env, PORT: String(port), VSTAR_DEMO_DIR: userDir },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const log = [];
@@ -118,7 +119,7 @@ try {
   // and the sessions connecting come before the heartbeats.
   await page.locator('#red-ui-palette-search input').pressSequentially('vstar');
   await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'hidden' });
-  const discovered = page.locator('.red-ui-debug-msg', { hasText: '"discovered"' }).first();
+  const discovered = page.locator('.red-ui-debug-msg', { hasText: 'discovered ' }).first();
   await discovered.evaluate((msg) => msg.scrollIntoView({ block: 'start' }));
   // No notification or tooltip over the flow.
   await page.mouse.move(700, 780);
