@@ -23,7 +23,8 @@ export function judge(values: CgiValues): Verdict {
  * without knowing the firmware's field names (`state` for a switch, what a PTZ move did).
  */
 export function payloadFor(command: Command, values: CgiValues): Record<string, unknown> {
-  const payload: Record<string, unknown> = { ...values };
+  const payload: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) if (!SECRET_FIELD.test(name)) payload[name] = value;
   switch (command.command) {
     case 'light':
       payload['state'] = onOff(values['lightStatus']);
@@ -44,6 +45,12 @@ export function payloadFor(command: Command, values: CgiValues): Record<string, 
   }
   return payload;
 }
+
+/**
+ * Answers such as get_params list the camera's own secrets in clear (user passwords `user1_pwd`,
+ * `ddns_pwd`, `mail_pwd`, the Wi-Fi key `wifi_wpa_psk`, ...): they never reach a message.
+ */
+const SECRET_FIELD = /pwd|pass|pas$|psk|token|secret/i;
 
 function onOff(value: string | number | undefined): 'on' | 'off' | undefined {
   if (value === undefined) return undefined;

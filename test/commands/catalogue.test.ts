@@ -111,3 +111,15 @@ describe('MotionTracker', () => {
     );
   });
 });
+
+describe('secrets in answers', () => {
+  test("the camera's passwords and Wi-Fi key never reach msg.payload", () => {
+    const parsed = parseCommand({ command: 'params' });
+    assert.ok(parsed.ok);
+    const body =
+      'var user1_name="admin";\r\nvar user1_pwd="888888";\r\nvar ddns_pwd="s3cret";\r\nvar mail_pwd="m";\r\n' +
+      'var wifi_ssid="home";\r\nvar wifi_wpa_psk="wifi-key";\r\nvar loginpas="x";\r\nvar alias="Porch";\r\n';
+    const payload = payloadFor(parsed.value, parseCgiValues(body));
+    assert.deepEqual(payload, { user1_name: 'admin', wifi_ssid: 'home', alias: 'Porch' });
+  });
+});
