@@ -1,7 +1,7 @@
 import { type CameraLink } from '../nodes/engine/camera-link';
 import { Endpoint } from '../nodes/engine/endpoint';
 import { cgiCallsFor } from '../nodes/commands/catalogue';
-import { runCalls } from '../nodes/commands/runner';
+import { runCalls } from '../nodes/engine/command-runner';
 import { DEFAULT_CREDENTIALS } from '../nodes/adapter/camera-source';
 import { buildCgiRequest } from '../nodes/wire/cgi';
 import { BareDrwClient, handBuiltCgiDatagram } from './lib/bare-drw-client';

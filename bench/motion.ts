@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { CameraLink } from '../nodes/engine/camera-link';
 import { Endpoint } from '../nodes/engine/endpoint';
-import { runCalls } from '../nodes/commands/runner';
+import { runCalls } from '../nodes/engine/command-runner';
 import { DEFAULT_CREDENTIALS } from '../nodes/adapter/camera-source';
 import { EmulatorProcess } from './lib/emulator-process';
 import { type BenchOptions, type BenchResult, type Row, fmt, ms, percent, ratio, size, verdict } from './lib/report';

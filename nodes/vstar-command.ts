@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type Node, type NodeAPI, type NodeDef, type NodeMessage } from 'node-red';
 import { payloadFor } from './commands/answer';
 import { type Command, cgiCallsFor, commandFrom } from './commands/catalogue';
-import { CommandError, runCalls } from './commands/runner';
+import { CommandError, runCalls } from './engine/command-runner';
 import { type CameraNode, joinCameraNode } from './adapter/camera-node';
 import { roundMs } from './adapter/messages';
 import { StatusView, bad, good } from './adapter/status';

@@ -1,6 +1,6 @@
 import { type Node, type NodeAPI, type NodeDef } from 'node-red';
 import { MotionTracker } from './commands/motion';
-import { CommandError, runCalls } from './commands/runner';
+import { CommandError, runCalls } from './engine/command-runner';
 import { type CameraNode, joinCameraNode } from './adapter/camera-node';
 import { errorMessage, guarded } from './adapter/guard';
 import { breakNode } from './adapter/membership';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Node, type NodeAPI, type NodeDef, type NodeMessage } from 'node-red';
 import { type SnapshotResolution, takeSnapshot } from './engine/snapshot';
-import { CommandError } from './commands/runner';
+import { CommandError } from './engine/command-runner';
 import { type CameraNode, joinCameraNode } from './adapter/camera-node';
 import { breakNode } from './adapter/membership';
 import { roundMs } from './adapter/messages';

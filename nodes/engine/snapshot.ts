@@ -1,4 +1,4 @@
-import { type CommandAnswer, runCalls } from '../commands/runner';
+import { type CommandAnswer, runCalls } from './command-runner';
 import { checkJpeg } from '../video/jpeg';
 import { type CgiCredentials } from '../wire/cgi';
 import { type CameraLink } from './camera-link';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type CommandAnswer, runCalls } from '../commands/runner';
+import { type CommandAnswer, runCalls } from './command-runner';
 import { FrameAssembler, type VideoFrame } from '../video/frame-assembler';
 import { H264ParameterSetMemory } from '../video/h264-stream-start';
 import { type VideoCodec, inspectFrame } from '../video/nal';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CameraEmulator, type EmulatedCamera } from '../../nodes/camera/emulator';
 import { loadClipFrames, loadSnapshot } from '../../nodes/camera/media/clip';
-import { CommandError } from '../../nodes/commands/runner';
+import { CommandError } from '../../nodes/engine/command-runner';
 import { type CameraLink } from '../../nodes/engine/camera-link';
 import { Endpoint } from '../../nodes/engine/endpoint';
 import { takeSnapshot } from '../../nodes/engine/snapshot';

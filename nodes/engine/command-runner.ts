@@ -1,13 +1,14 @@
-import { type CameraLink, CgiRequestError, type LinkConnected } from '../engine/camera-link';
+import { type CameraLink, CgiRequestError, type LinkConnected } from './camera-link';
 import { type CgiCredentials, parseCgiValues } from '../wire/cgi';
-import { type CgiValues, type Verdict, judge } from './answer';
-import { type CgiCall } from './catalogue';
+import { type CgiValues, type Verdict, judge } from '../commands/answer';
+import { type CgiCall } from '../commands/catalogue';
 
 /**
  * Runs CGI requests on a camera's shared link the way a user expects: it waits for the session
  * (up to the timeout) instead of failing while the link is down, logs in the way the camera wants
  * (plain credentials, or the newer firmware's sequence when plain is refused; the way that worked
  * is remembered on the link), and turns every failure into a `CommandError` that says what to do.
+ * It lives in the engine, not beside the pure command catalogue: it waits on the link with a timer.
  */
 export type CommandFailure =
   'not-connected' | 'timeout' | 'wrong-credentials' | 'refused' | 'unsupported' | 'busy' | 'closed';
