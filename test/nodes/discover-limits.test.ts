@@ -58,8 +58,6 @@ describe('vstar-discover limits', () => {
       const payload = complete.payload as { suppressed: number; count: number };
       assert.equal(events.length, CAP, 'camera messages up to the cap');
       assert.ok(payload.suppressed > 0, 'the rest are counted');
-      const stats = (getNode('net') as unknown as { endpoint?: { stats: { dhIn: number } } }).endpoint?.stats;
-      if (stats) assert.ok(stats.dhIn >= events.length + payload.suppressed);
       const warnings = callsOn(getNode('disc'), 'warn').filter((args) =>
         /camera messages in one scan/.test(String(args[0])),
       );
