@@ -5,7 +5,7 @@ import { guarded } from './adapter/guard';
 import { cameraSource } from './adapter/camera-source';
 import { isBlank } from './adapter/validate';
 import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
-import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
+import { type CameraIdentity, cameraFor, roundMs, specTopic, topicOf, vstarMessage } from './adapter/messages';
 import { type HeartbeatNodeConfig, type HeartbeatProperties, parseHeartbeatConfig } from './adapter/node-config';
 import { StatusView, busy, good, heartbeatStatus } from './adapter/status';
 
@@ -52,9 +52,7 @@ function run(
   view: StatusView,
 ): void {
   const endpoint = membership.endpoint;
-  // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
-  const specTopic =
-    config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
+  const fallbackTopic = specTopic(config.spec);
   let identity: CameraIdentity | undefined;
 
   const onEvent = guarded(node, 'heartbeat', (event: HeartbeatEvent) => {
@@ -62,7 +60,7 @@ function run(
     if (connected) identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };
     const report = event.report;
     view.set(heartbeatStatus(report, config.misses));
-    const uid = identity?.uid ?? specTopic;
+    const uid = identity?.uid ?? fallbackTopic;
     node.send(vstarMessage(event.type, topicOf(uid), payloadOf(report), cameraFor(endpoint, identity)));
   });
 

@@ -3,7 +3,7 @@ import { type CameraLink, type LinkConnected, type LinkEvents } from './engine/c
 import { guarded } from './adapter/guard';
 import { cameraSource } from './adapter/camera-source';
 import { type Membership, breakNode, joinCameraLink } from './adapter/membership';
-import { type CameraIdentity, cameraFor, roundMs, topicOf, vstarMessage } from './adapter/messages';
+import { type CameraIdentity, cameraFor, roundMs, specTopic, topicOf, vstarMessage } from './adapter/messages';
 import { type SessionNodeConfig, type SessionProperties, parseSessionConfig } from './adapter/node-config';
 import { StatusView, bad, busy, disconnectedStatus, good, idle } from './adapter/status';
 import { describeValue, isBlank } from './adapter/validate';
@@ -58,9 +58,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   let lostBefore = false;
   let identity: CameraIdentity | undefined;
   const warnedForeign = new Set<string>();
-  // Until the camera has told its UID, a camera named by IP is known by that IP (never an empty topic).
-  const specTopic =
-    config.spec.kind === 'uid' ? config.spec.uid : config.spec.kind === 'ip' ? config.spec.ip : undefined;
+  const fallbackTopic = specTopic(config.spec);
 
   const camera = () => cameraFor(endpoint, identity);
 
@@ -88,7 +86,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
     if (reason !== 'closed') lostBefore = true;
     view.set(disconnectedStatus(reason, detail));
     const payload = detail === undefined ? { reason } : { reason, detail };
-    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? specTopic), payload, camera()));
+    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? fallbackTopic), payload, camera()));
   });
   const onHandshakeFailed = guarded(node, 'handshake', (event: LinkEvents['handshake-failed'][0]) => {
     if (stoppedByUser) return;

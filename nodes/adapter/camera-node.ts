@@ -4,7 +4,7 @@ import { type Endpoint } from '../engine/endpoint';
 import { type CameraSource, cameraSource } from './camera-source';
 import { guarded } from './guard';
 import { type Membership, breakNode, joinCameraLink } from './membership';
-import { type CameraIdentity, cameraFor } from './messages';
+import { type CameraIdentity, cameraFor, specTopic } from './messages';
 import { type StatusView, bad, busy, good } from './status';
 
 /**
@@ -68,8 +68,7 @@ function follow(
     endpoint,
     identity: () => {
       learn(link.connected);
-      const fallback = source.spec.kind === 'uid' ? source.spec.uid : source.spec.kind === 'ip' ? source.spec.ip : '';
-      return { topic: identity?.uid ?? fallback, camera: cameraFor(endpoint, identity) };
+      return { topic: identity?.uid ?? specTopic(source.spec) ?? '', camera: cameraFor(endpoint, identity) };
     },
     leave: () => {
       link.off('connected', onConnected);

@@ -1,6 +1,7 @@
 import { type NodeMessage } from 'node-red';
 import { type Endpoint } from '../engine/endpoint';
 import { type CameraRecord } from '../engine/camera-record';
+import { type CameraSpec } from '../engine/camera-spec';
 import { type CameraSighting } from '../engine/discovery-table';
 import { normalizeUid } from '../wire/did';
 
@@ -46,6 +47,14 @@ export function vstarMessage(
   const msg: VstarMessage = { topic, event, payload };
   if (camera) msg.camera = camera;
   return msg;
+}
+
+/**
+ * What a camera is called before it has told its UID: the UID the node was given, or its IP
+ * (never an empty topic for a camera named by IP); undefined for "any camera".
+ */
+export function specTopic(spec: CameraSpec): string | undefined {
+  return spec.kind === 'uid' ? spec.uid : spec.kind === 'ip' ? spec.ip : undefined;
 }
 
 /** msg.topic: the UID without dashes, upper case; text that is no UID is passed through. */
