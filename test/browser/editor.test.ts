@@ -516,6 +516,28 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   const imported = await validity(page, ['vstar-session', 'vstar-heartbeat']);
   assert.equal(Object.keys(imported).length, 3, JSON.stringify(imported));
   assert.ok(Object.values(imported).every(Boolean), JSON.stringify(imported));
+
+  // The other examples import as well: every node of ours in them is valid as it comes, and every
+  // network still has a name of its own.
+  const others = ['camera-commands', 'motion-alerts', 'snapshot-on-motion', 'live-video', 'home-assistant-mqtt'];
+  for (const name of others) await importExample(page, name);
+  const newNodes = await validity(page, [
+    'vstar-camera',
+    'vstar-command',
+    'vstar-motion',
+    'vstar-snapshot',
+    'vstar-stream',
+  ]);
+  assert.ok(Object.keys(newNodes).length >= 8, JSON.stringify(newNodes));
+  assert.ok(Object.values(newNodes).every(Boolean), JSON.stringify(newNodes));
+  const allNetworks = await page.evaluate(() => {
+    const names: string[] = [];
+    RED.nodes.eachConfig((node: { type: string; name?: string }) => {
+      if (node.type === 'vstar-network') names.push(String(node.name ?? ''));
+    });
+    return names;
+  });
+  assert.equal(new Set(allNetworks).size, allNetworks.length, `networks: ${allNetworks.join(', ')}`);
 }
 
 /** Drops `type` at (x, y), wires `from`'s output to it when given; returns its id. */
