@@ -1,6 +1,5 @@
-import { type CameraLink } from '../nodes/engine/camera-link';
+import { type CameraLink, HeartbeatHandle } from '../nodes/engine/camera-link';
 import { DEFAULT_ENDPOINT_OPTIONS, Endpoint } from '../nodes/engine/endpoint';
-import { type HeartbeatHandle } from '../nodes/engine/camera-link';
 import { BareClient } from './lib/bare-client';
 import { EmulatorProcess } from './lib/emulator-process';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
@@ -11,11 +10,18 @@ const HEARTBEAT_MS = 1000;
 const MISSES = 3;
 
 /** Resolves with the time of the next `event` on `emitter`. */
+function timeOf(emitter: CameraLink, event: 'disconnected' | 'connected'): Promise<number>;
+function timeOf(emitter: HeartbeatHandle, event: 'lost' | 'restored'): Promise<number>;
 function timeOf(
   emitter: CameraLink | HeartbeatHandle,
   event: 'disconnected' | 'connected' | 'lost' | 'restored',
 ): Promise<number> {
-  return new Promise((resolve) => emitter.once(event, () => resolve(now())));
+  return new Promise((resolve) => {
+    const stamp = (): void => resolve(now());
+    if (emitter instanceof HeartbeatHandle) {
+      if (event === 'lost' || event === 'restored') emitter.once(event, stamp);
+    } else if (event === 'disconnected' || event === 'connected') emitter.once(event, stamp);
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
-import { type EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { EventEmitter } from 'node:events';
+import { type CameraLink, type LinkEvents } from '../../nodes/engine/camera-link';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,17 +48,23 @@ export async function measureCpu<T>(fn: () => Promise<T>): Promise<{ value: T; c
 }
 
 /** Resolves with the first arguments of `event`, or rejects after `guardMs`. */
-export function once<T extends unknown[]>(emitter: EventEmitter, event: string, guardMs = 30_000): Promise<T> {
+export function once<T extends unknown[]>(
+  emitter: EventEmitter | CameraLink,
+  event: string,
+  guardMs = 30_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const listener = (...args: unknown[]): void => {
       clearTimeout(timer);
       resolve(args as T);
     };
     const timer = setTimeout(() => {
-      emitter.off(event, listener);
+      if (emitter instanceof EventEmitter) emitter.off(event, listener);
+      else emitter.off(event as keyof LinkEvents, listener);
       reject(new Error(`timed out waiting for '${event}'`));
     }, guardMs);
-    emitter.once(event, listener);
+    if (emitter instanceof EventEmitter) emitter.once(event, listener);
+    else emitter.once(event as keyof LinkEvents, listener);
   });
 }
 

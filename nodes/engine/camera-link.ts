@@ -19,6 +19,7 @@ import {
   type SessionOutput,
 } from '../session/session';
 import { type CameraSpec, describeSpec } from './camera-spec';
+import { EventSource } from './event-source';
 
 /**
  * One camera's session as the nodes see it: it outlives the state machine of any single
@@ -89,18 +90,6 @@ export class HeartbeatHandle extends EventEmitter<{ [K in HeartbeatEvent['type']
   }
 }
 
-/** Every event a follower relays from the link it follows. */
-const RELAYED_EVENTS = [
-  'state',
-  'connecting',
-  'connected',
-  'disconnected',
-  'handshake-failed',
-  'rtt',
-  'data',
-  'foreign-claim',
-] as const satisfies readonly (keyof LinkEvents)[];
-
 interface PendingCgi {
   readonly resolve: (body: Buffer) => void;
   readonly reject: (error: Error) => void;
@@ -147,7 +136,7 @@ const CGI_LATE_ANSWER_MS = 10_000;
  * The link is its session's output (`SessionOutput`): the session hands each datagram and event
  * straight to it, with no array or action object in between (issue 12).
  */
-export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutput {
+export class CameraLink extends EventSource<LinkEvents> implements SessionOutput {
   private session: Session | undefined;
   private stateValue: LinkState = 'idle';
   private attempt = 0;
@@ -176,8 +165,8 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
   private leader: CameraLink | undefined;
   /** Made on the first command: most links never send one. */
   private ownLogin: LoginMemory | undefined;
+  /** Links that follow this one: they hear every event it emits. */
   private followers: Set<CameraLink> | undefined;
-  private stopRelaying: (() => void) | undefined;
   /** Set while a datagram is being received, when the session reports a foreign claim for it. */
   private claimReported = false;
 
@@ -188,9 +177,6 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
   ) {
     super();
     this.reconnect = options.reconnect;
-    // Every node naming this camera listens here (sessions, heartbeats, commands, motion, and
-    // commands waiting for the session, at most 16): more than Node's default 10 is no leak.
-    this.setMaxListeners(100);
   }
 
   get state(): LinkState {
@@ -324,8 +310,6 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
     for (const handle of this.heartbeats ?? []) head.adoptHeartbeat(handle);
     this.heartbeats = undefined;
     this.host.schedule(this, undefined);
-    const relays = RELAYED_EVENTS.map((name) => this.relay(head, name));
-    this.stopRelaying = () => relays.forEach((stop) => stop());
     for (const follower of this.followers ?? []) {
       follower.unfollow();
       follower.follow(head);
@@ -338,8 +322,6 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
 
   /** @internal this follower's last user let go. */
   unfollow(): void {
-    this.stopRelaying?.();
-    this.stopRelaying = undefined;
     this.leader?.followers?.delete(this);
     this.leader = undefined;
   }
@@ -349,14 +331,14 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
     return this.users > 0 || (this.followers?.size ?? 0) > 0;
   }
 
-  private relay(leader: CameraLink, name: (typeof RELAYED_EVENTS)[number]): () => void {
-    // Untyped views: each event is relayed with exactly the arguments the leader emitted.
-    const source: EventEmitter = leader;
-    const listener = (...args: unknown[]): void => {
-      (this as EventEmitter).emit(name, ...args);
-    };
-    source.on(name, listener);
-    return () => source.off(name, listener);
+  /** Every event goes to this link's listeners, then to its followers' (which relay their leader). */
+  protected override emit<K extends keyof LinkEvents>(event: K, ...args: LinkEvents[K]): boolean {
+    const heard = super.emit(event, ...args);
+    if (!this.followers) return heard;
+    let relayed = false;
+    // A copy: a listener may make its link stop following (its last user let go).
+    for (const follower of [...this.followers]) relayed = follower.emit(event, ...args) || relayed;
+    return heard || relayed;
   }
 
   /** Sends a CGI command on channel 0 and resolves with its `var a=b;` answer. */
@@ -502,7 +484,8 @@ export class CameraLink extends EventEmitter<LinkEvents> implements SessionOutpu
         this.failures = 0;
         this.lastConnected = {
           uid: event.uid,
-          did: formatDid(event.did),
+          // The session's own string: one copy per connected camera.
+          did: this.session?.formattedDid ?? formatDid(event.did),
           peer: event.peer,
           handshakeMs: event.handshakeMs,
           encryption: event.encryption,

@@ -715,6 +715,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return {
       searchTargets: targets.map((address) => ({ address, port: searchPort })),
       focusedSearch: undefined,
+      shared: undefined,
       uid: undefined,
       pinnedIp: undefined,
       encryption: this.encryption,
@@ -798,10 +799,11 @@ const PLAIN_FORM: readonly null[] = [null];
  * UID, focused search), which inherits the rest: a full copy per session was ~130 B of the
  * ~1 KiB an idle session may take at 10k (issue 12). Fields left undefined stay inherited. Reads
  * through the prototype are as fast for V8; a spread copy would lose the inherited fields, and no
- * code copies a session's config.
+ * code copies a session's config. `shared` names the base: a connected session keeps only that.
  */
 function specialise(base: SessionConfig, own: Partial<SessionConfig>): SessionConfig {
   const config: SessionConfig = Object.create(base) as SessionConfig;
+  Object.defineProperty(config, 'shared', { value: base, enumerable: true });
   for (const [key, value] of Object.entries(own))
     if (value !== undefined) Object.defineProperty(config, key, { value, enumerable: true });
   return config;

@@ -17,13 +17,21 @@ export interface DrwReceiveResult {
 const HALF_INDEX_SPACE = 0x8000;
 
 export class DrwReceiver {
-  private expected = 0;
+  private expected: number;
   // Made when the first DRW arrives out of order: on most channels none ever does, and an empty
   // Map per channel was a tenth of an idle session's memory at 10k sessions (issue 12).
   private held: Map<number, Buffer> | undefined;
 
-  /** `reorderWindow` caps how many out-of-order DRWs are held (and so the memory one channel uses). */
-  constructor(private readonly reorderWindow = 64) {}
+  /**
+   * `reorderWindow` caps how many out-of-order DRWs are held (and so the memory one channel uses).
+   * `nextExpected` resumes a channel whose receiver was let go while it held nothing.
+   */
+  constructor(
+    private readonly reorderWindow = 64,
+    nextExpected = 0,
+  ) {
+    this.expected = nextExpected & 0xffff;
+  }
 
   receive(index: number, data: Buffer): DrwReceiveResult {
     const distance = (index - this.expected) & 0xffff;

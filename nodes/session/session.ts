@@ -1,6 +1,6 @@
 import { type Address, sameAddress } from '../wire/address';
 import { type CipherKey } from '../wire/cipher';
-import { type Did, didToUid, normalizeUid, sameDid } from '../wire/did';
+import { type Did, didToUid, formatDid, normalizeUid, parseDid, sameDid } from '../wire/did';
 import { type PpppMessage, decodePppp, encodePppp } from '../wire/pppp';
 import { DrwReceiver, LossyDrwReceiver } from './drw-receiver';
 import { DEFAULT_DRW_SENDER_LIMITS, DrwSender, type DrwSenderLimits } from './drw-sender';
@@ -68,6 +68,12 @@ export interface SessionConfig {
   readonly drw: DrwSenderLimits;
   /** Out-of-order DRWs held per channel. */
   readonly reorderWindow: number;
+  /**
+   * The endpoint-wide config this one narrows for a single attempt (its targets, pins, UID). A
+   * connected session keeps only this one: the narrowing matters only while searching, and at
+   * 10k sessions the per-attempt objects were a tenth of the heap (issue 12).
+   */
+  readonly shared?: SessionConfig;
 }
 
 export interface FocusedSearch {
@@ -167,26 +173,47 @@ class ActionCollector implements SessionOutput {
 
 const CLOSE_COPIES = 2;
 
+/** What only a handshake needs: dropped on connecting, so an idle session keeps none of it (issue 12). */
+interface Handshake {
+  startedAt: number;
+  nextSearchAt: number;
+  nextPunchAt: number;
+  searches: number;
+  /** The camera's PUNCH as it came: echoed unchanged until P2P_RDY. */
+  punch: Buffer | undefined;
+  /** The DID punched, which P2P_RDY must repeat. */
+  did: Did | undefined;
+  /** The configured UID, normalised: PUNCHes naming another camera are not ours. */
+  readonly wantedUid: string | undefined;
+}
+
 export class Session {
   private stateValue: SessionState = 'idle';
   private peerValue: Address | undefined;
-  private didValue: Did | undefined;
+  /**
+   * The connected camera's DID, formatted: a claim on it from another address is a foreign claim.
+   * A string, which the link's `connected` record shares, rather than a Did and its two strings.
+   */
+  private didText: string | undefined;
   /** The peer's UID, made once: the endpoint's index and the `connected` event share the string. */
   private uidValue: string | undefined;
   private cipher: LearnedCipher;
-  private startedAt = 0;
-  private nextSearchAt = 0;
-  private nextPunchAt = 0;
-  private searches = 0;
-  private punch: Buffer | undefined;
+  private handshake: Handshake | undefined;
+  private configValue: SessionConfig;
   private lastHeardAt = 0;
   private probeSentAt: number | undefined;
   private lastRttMs: number | undefined;
-  private readonly wantedUid: string | undefined;
   // Created on first use: most sessions never carry a DRW, and an empty Map per channel
   // direction costs more than the rest of an idle session (bench/scale.ts).
   private senders: Map<number, DrwSender> | undefined;
-  /** Per channel (index), made on the first DRW: an array, not a Map, as a Map's table is ~200 B. */
+  /**
+   * Channel 0 (commands): every camera pushes a frame there on connecting, so most sessions use
+   * it, but seldom. While nothing is held out of order its whole state is the next expected
+   * index, kept as a number; a receiver exists only while DRWs wait for a hole to fill (issue 12).
+   */
+  private commandExpected = 0;
+  private commandReceiver: DrwReceiver | undefined;
+  /** Channels 2 and 3 (audio) by index, made on their first DRW: an array, not a Map, as a Map's table is ~200 B. */
   private receivers: (DrwReceiver | undefined)[] | undefined;
   private videoReceiver: LossyDrwReceiver | undefined;
   readonly stats: SessionStats = {
@@ -201,9 +228,14 @@ export class Session {
     retransmits: 0,
   };
 
-  constructor(readonly config: SessionConfig) {
+  constructor(config: SessionConfig) {
+    this.configValue = config;
     this.cipher = initialCipher(config.encryption);
-    this.wantedUid = config.uid === undefined ? undefined : (normalizeUid(config.uid) ?? config.uid);
+  }
+
+  /** The attempt's config until connected, then the shared one it narrowed. */
+  get config(): SessionConfig {
+    return this.configValue;
   }
 
   get state(): SessionState {
@@ -215,7 +247,13 @@ export class Session {
   }
 
   get did(): Did | undefined {
-    return this.didValue;
+    if (this.handshake) return this.handshake.did;
+    return this.didText === undefined ? undefined : parseDid(this.didText);
+  }
+
+  /** The connected camera's DID as `formatDid` spells it. */
+  get formattedDid(): string | undefined {
+    return this.didText;
   }
 
   /** UID of the camera punched or connected to; undefined while searching. */
@@ -272,7 +310,16 @@ export class Session {
   startInto(out: SessionOutput, nowMs: number): void {
     if (this.stateValue !== 'idle') return;
     this.stateValue = 'searching';
-    this.startedAt = nowMs;
+    this.handshake = {
+      startedAt: nowMs,
+      nextSearchAt: nowMs,
+      nextPunchAt: nowMs,
+      searches: 0,
+      punch: undefined,
+      did: undefined,
+      wantedUid:
+        this.configValue.uid === undefined ? undefined : (normalizeUid(this.configValue.uid) ?? this.configValue.uid),
+    };
     this.tickInto(out, nowMs);
   }
 
@@ -288,7 +335,7 @@ export class Session {
       this.foreign(out, datagram, from);
       return false;
     }
-    const cipher = formOf(this.config.encryption, this.cipher, datagram);
+    const cipher = formOf(this.configValue.encryption, this.cipher, datagram);
     const plain = cipher === undefined ? undefined : openIn(cipher, datagram);
     const decoded = plain ? decodePppp(plain) : undefined;
     if (cipher === undefined || !plain || !decoded?.ok) {
@@ -304,17 +351,21 @@ export class Session {
   }
 
   tickInto(out: SessionOutput, nowMs: number): void {
+    const handshake = this.handshake;
+    const config = this.configValue;
     switch (this.stateValue) {
       case 'searching':
-        if (nowMs - this.startedAt >= this.config.handshakeTimeoutMs) return this.failHandshake(out, 'searching');
-        if (nowMs < this.nextSearchAt) return;
-        this.nextSearchAt = nowMs + this.config.searchIntervalMs;
-        return this.search(out);
+        if (!handshake) return;
+        if (nowMs - handshake.startedAt >= config.handshakeTimeoutMs) return this.failHandshake(out, 'searching');
+        if (nowMs < handshake.nextSearchAt) return;
+        handshake.nextSearchAt = nowMs + config.searchIntervalMs;
+        return this.search(out, handshake);
       case 'punching':
-        if (nowMs - this.startedAt >= this.config.handshakeTimeoutMs) return this.failHandshake(out, 'punching');
-        if (nowMs < this.nextPunchAt || !this.punch || !this.peerValue) return;
-        this.nextPunchAt = nowMs + this.config.punchIntervalMs;
-        return this.send(out, this.punch);
+        if (!handshake) return;
+        if (nowMs - handshake.startedAt >= config.handshakeTimeoutMs) return this.failHandshake(out, 'punching');
+        if (nowMs < handshake.nextPunchAt || !handshake.punch || !this.peerValue) return;
+        handshake.nextPunchAt = nowMs + config.punchIntervalMs;
+        return this.send(out, handshake.punch);
       case 'connected':
         return this.tickConnected(out, nowMs);
       default:
@@ -349,12 +400,16 @@ export class Session {
   nextWakeMs(): number | undefined {
     switch (this.stateValue) {
       case 'searching':
-        return Math.min(this.nextSearchAt, this.startedAt + this.config.handshakeTimeoutMs);
+        return this.handshake
+          ? Math.min(this.handshake.nextSearchAt, this.handshake.startedAt + this.configValue.handshakeTimeoutMs)
+          : undefined;
       case 'punching':
-        return Math.min(this.nextPunchAt, this.startedAt + this.config.handshakeTimeoutMs);
+        return this.handshake
+          ? Math.min(this.handshake.nextPunchAt, this.handshake.startedAt + this.configValue.handshakeTimeoutMs)
+          : undefined;
       case 'connected': {
-        const idleMs = this.config.keepaliveIdleMs;
-        let wake = this.lastHeardAt + this.config.lostAfterMs;
+        const idleMs = this.configValue.keepaliveIdleMs;
+        let wake = this.lastHeardAt + this.configValue.lostAfterMs;
         if (this.probeSentAt === undefined) wake = Math.min(wake, this.lastHeardAt + idleMs);
         else {
           wake = Math.min(wake, this.probeSentAt + idleMs);
@@ -377,12 +432,13 @@ export class Session {
     }
   }
 
-  private search(out: SessionOutput): void {
-    const focused = this.config.focusedSearch;
-    const narrow = focused !== undefined && this.searches < focused.rounds;
-    this.searches++;
-    const targets = narrow ? focused.targets : this.config.searchTargets;
-    const ciphers = narrow ? focused.ciphers : searchCiphers(this.config.encryption);
+  private search(out: SessionOutput, handshake: Handshake): void {
+    const config = this.configValue;
+    const focused = config.focusedSearch;
+    const narrow = focused !== undefined && handshake.searches < focused.rounds;
+    handshake.searches++;
+    const targets = narrow ? focused.targets : config.searchTargets;
+    const ciphers = narrow ? focused.ciphers : searchCiphers(config.encryption);
     for (const cipher of ciphers) {
       const data = sealedLanSearch(cipher);
       for (const to of targets) out.send(data, to);
@@ -397,17 +453,18 @@ export class Session {
     from: Address,
     nowMs: number,
   ): boolean {
-    if (message.kind !== 'punch') return false;
+    const handshake = this.handshake;
+    if (message.kind !== 'punch' || !handshake) return false;
     const uid = didToUid(message.did);
-    if (this.wantedUid !== undefined && uid !== this.wantedUid) return false;
-    if (this.config.pinnedIp !== undefined && from.address !== this.config.pinnedIp) {
+    if (handshake.wantedUid !== undefined && uid !== handshake.wantedUid) return false;
+    if (this.configValue.pinnedIp !== undefined && from.address !== this.configValue.pinnedIp) {
       this.stats.foreign++;
       out.report({ type: 'foreign-claim', from: copyAddress(from), did: message.did });
       return false;
     }
     const peer = copyAddress(from);
     this.peerValue = peer;
-    this.didValue = message.did;
+    handshake.did = message.did;
     this.uidValue = uid;
     this.cipher = cipher;
     this.stateValue = 'punching';
@@ -415,9 +472,9 @@ export class Session {
     this.stats.received++;
     // Echo the camera's PUNCH unchanged (PROTOCOL.md §4), padding and all: re-encoding the
     // decoded DID would drop bytes after a field's NUL and anything past the declared length.
-    this.punch = Buffer.from(plain);
-    this.nextPunchAt = nowMs + this.config.punchIntervalMs;
-    this.send(out, this.punch);
+    handshake.punch = Buffer.from(plain);
+    handshake.nextPunchAt = nowMs + this.configValue.punchIntervalMs;
+    this.send(out, handshake.punch);
     out.report({ type: 'punched', peer, did: message.did });
     return true;
   }
@@ -428,7 +485,7 @@ export class Session {
         return this.onReady(out, message.did, nowMs);
       case 'punch':
         // The camera repeats PUNCH until it hears our echo; echo each one.
-        if (this.stateValue === 'punching' && this.punch) this.send(out, this.punch);
+        if (this.stateValue === 'punching' && this.handshake?.punch) this.send(out, this.handshake.punch);
         return;
       case 'alive':
         // One preencoded ALIVE_ACK per form, shared by every session: nothing is built per ALIVE.
@@ -451,17 +508,20 @@ export class Session {
   }
 
   private onReady(out: SessionOutput, did: Did, nowMs: number): void {
-    const punched = this.didValue;
-    if (this.stateValue !== 'punching' || !punched || !this.peerValue || !sameDid(did, punched)) return;
+    const handshake = this.handshake;
+    const punched = handshake?.did;
+    if (this.stateValue !== 'punching' || !handshake || !punched || !this.peerValue || !sameDid(did, punched)) return;
     this.stateValue = 'connected';
-    this.punch = undefined;
+    this.didText = formatDid(punched);
+    this.handshake = undefined;
+    this.configValue = this.configValue.shared ?? this.configValue;
     out.report({
       type: 'connected',
       peer: this.peerValue,
       // The same DID as `did`, the copy the session keeps: the READY's own copy can go.
       did: punched,
       uid: this.uidValue ?? didToUid(did),
-      handshakeMs: nowMs - this.startedAt,
+      handshakeMs: nowMs - handshake.startedAt,
       encryption: cipherName(this.cipher ?? null),
     });
   }
@@ -478,22 +538,17 @@ export class Session {
     if (channel > MAX_CHANNEL) return;
     this.stats.drwIn++;
     if (channel === VIDEO_CHANNEL) return this.onVideoDrw(out, index, data, nowMs);
-    // Sized up front: a push onto [] would reserve 17 slots.
-    const receivers = (this.receivers ??= new Array<DrwReceiver | undefined>(MAX_CHANNEL + 1));
-    let receiver = receivers[channel];
-    if (!receiver) {
-      receiver = new DrwReceiver(this.config.reorderWindow);
-      receivers[channel] = receiver;
-    }
+    const receiver = this.receiver(channel);
     const firstIndex = receiver.nextExpected;
     const result = receiver.receive(index, data);
+    if (channel === 0) this.parkCommandReceiver(receiver);
     if (result.duplicate) this.stats.duplicates++;
     if (result.ack.length > 0) this.sendMessage(out, { kind: 'drw-ack', channel, indices: result.ack });
     this.deliver(out, channel, firstIndex, result.deliver);
   }
 
   private onVideoDrw(out: SessionOutput, index: number, data: Buffer, nowMs: number): void {
-    const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.config.reorderWindow, VIDEO_GAP_WAIT_MS));
+    const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.configValue.reorderWindow, VIDEO_GAP_WAIT_MS));
     const result = receiver.receive(index, data, nowMs);
     if (result.duplicate) this.stats.duplicates++;
     this.sendMessage(out, { kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack });
@@ -516,12 +571,12 @@ export class Session {
   }
 
   private tickConnected(out: SessionOutput, nowMs: number): void {
-    if (nowMs - this.lastHeardAt >= this.config.lostAfterMs) {
+    if (nowMs - this.lastHeardAt >= this.configValue.lostAfterMs) {
       this.sendMessage(out, { kind: 'close' });
       this.end(out, 'timeout', `no reply for ${Math.round(nowMs - this.lastHeardAt)} ms`);
       return;
     }
-    const idleMs = this.config.keepaliveIdleMs;
+    const idleMs = this.configValue.keepaliveIdleMs;
     const silentMs = nowMs - this.lastHeardAt;
     const everyMs = this.quickRetryMs();
     const giveUpAfterMs = everyMs !== undefined && silentMs >= 1.5 * idleMs ? everyMs : idleMs;
@@ -549,8 +604,8 @@ export class Session {
    * measured from the probe it answers. Undefined when not configured.
    */
   private quickRetryMs(): number | undefined {
-    const idleMs = this.config.keepaliveIdleMs;
-    const retryMs = this.config.probeRetryMs;
+    const idleMs = this.configValue.keepaliveIdleMs;
+    const retryMs = this.configValue.probeRetryMs;
     if (retryMs === undefined || !Number.isFinite(retryMs) || retryMs <= 0 || retryMs >= idleMs) return undefined;
     // An answer still on its way is not a loss: never retry sooner than twice the last round trip.
     const everyMs = Math.max(retryMs, 2 * (this.lastRttMs ?? 0));
@@ -560,19 +615,27 @@ export class Session {
   private foreign(out: SessionOutput, datagram: Buffer, from: Address): void {
     this.stats.foreign++;
     // Only a claim on our own DID is worth an event; everything else from a stranger is noise.
-    const cipher = formOf(this.config.encryption, this.cipher, datagram);
+    const cipher = formOf(this.configValue.encryption, this.cipher, datagram);
     const plain = cipher === undefined ? undefined : openIn(cipher, datagram);
     const decoded = plain ? decodePppp(plain) : undefined;
-    if (decoded?.ok && (decoded.value.kind === 'punch' || decoded.value.kind === 'ready') && this.didValue) {
-      if (sameDid(decoded.value.did, this.didValue))
+    if (decoded?.ok && (decoded.value.kind === 'punch' || decoded.value.kind === 'ready')) {
+      if (this.isOurs(decoded.value.did))
         out.report({ type: 'foreign-claim', from: copyAddress(from), did: decoded.value.did });
     }
+  }
+
+  private isOurs(did: Did): boolean {
+    const punched = this.handshake?.did;
+    if (punched) return sameDid(did, punched);
+    return this.didText !== undefined && formatDid(did) === this.didText;
   }
 
   private failHandshake(out: SessionOutput, phase: 'searching' | 'punching'): void {
     this.stateValue = 'closed';
     this.senders = undefined;
+    this.commandReceiver = undefined;
     this.receivers = undefined;
+    this.handshake = undefined;
     this.videoReceiver = undefined;
     out.report({ type: 'handshake-failed', reason: 'timeout', phase });
   }
@@ -582,7 +645,9 @@ export class Session {
     const wasHandshaking = this.stateValue === 'searching' || this.stateValue === 'punching';
     this.stateValue = 'closed';
     this.senders = undefined;
+    this.commandReceiver = undefined;
     this.receivers = undefined;
+    this.handshake = undefined;
     this.videoReceiver = undefined;
     this.probeSentAt = undefined;
     if (wasConnected)
@@ -591,11 +656,32 @@ export class Session {
       out.report({ type: 'handshake-failed', reason, phase: 'punching' });
   }
 
+  private receiver(channel: number): DrwReceiver {
+    if (channel === 0)
+      return this.commandReceiver ?? new DrwReceiver(this.configValue.reorderWindow, this.commandExpected);
+    // Sized up front: a push onto [] would reserve 17 slots.
+    const receivers = (this.receivers ??= new Array<DrwReceiver | undefined>(MAX_CHANNEL + 1));
+    let receiver = receivers[channel];
+    if (!receiver) {
+      receiver = new DrwReceiver(this.configValue.reorderWindow);
+      receivers[channel] = receiver;
+    }
+    return receiver;
+  }
+
+  private parkCommandReceiver(receiver: DrwReceiver): void {
+    if (receiver.heldCount > 0) this.commandReceiver = receiver;
+    else {
+      this.commandExpected = receiver.nextExpected;
+      this.commandReceiver = undefined;
+    }
+  }
+
   private sender(channel: number): DrwSender {
     const senders = (this.senders ??= new Map());
     let sender = senders.get(channel);
     if (!sender) {
-      sender = new DrwSender(this.config.drw);
+      sender = new DrwSender(this.configValue.drw);
       senders.set(channel, sender);
     }
     return sender;

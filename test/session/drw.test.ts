@@ -82,6 +82,21 @@ describe('DRW receive through the session', () => {
     ]);
   });
 
+  test('the command channel keeps its place between DRWs: in order, then a duplicate, then a gap filled later', () => {
+    // Channel 0 keeps no receiver while nothing waits out of order (issue 12): its next expected
+    // index must survive that, or a duplicate would be delivered again and a gap never noticed.
+    const session = connectedSession(camera);
+    const deliveredAt = (index: number, at: number): string[] =>
+      delivered(session.receive(camera.drw(0, index, chunk(index)), camera.address, at).actions);
+    assert.deepEqual(deliveredAt(0, 1), ['0:chunk-0']);
+    assert.deepEqual(deliveredAt(1, 2), ['0:chunk-1']);
+    assert.deepEqual(deliveredAt(1, 3), [], 'a duplicate is not delivered twice');
+    assert.deepEqual(deliveredAt(0, 4), [], 'nor an older one');
+    assert.deepEqual(deliveredAt(3, 5), [], 'index 2 is missing: 3 waits');
+    assert.deepEqual(deliveredAt(2, 6), ['0:chunk-2', '0:chunk-3']);
+    assert.deepEqual(deliveredAt(4, 7), ['0:chunk-4']);
+  });
+
   test('channels are independent', () => {
     const session = connectedSession(camera);
     const a = session.receive(camera.drw(0, 0, chunk(0)), camera.address, 1);

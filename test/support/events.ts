@@ -1,11 +1,12 @@
-import { type EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { type CameraLink, type LinkEvents } from '../../nodes/engine/camera-link';
 
 /**
  * Resolves with the arguments of the next `event` for which `accept` is true. The timeout is a
  * guard so a broken build fails instead of hanging; tests never wait on time otherwise.
  */
 export function nextEvent<T extends unknown[]>(
-  emitter: EventEmitter,
+  emitter: EventEmitter | CameraLink,
   event: string,
   accept: (...args: T) => boolean = () => true,
   guardMs = 15_000,
@@ -22,8 +23,10 @@ export function nextEvent<T extends unknown[]>(
     }, guardMs);
     const cleanup = (): void => {
       clearTimeout(timer);
-      emitter.off(event, listener);
+      if (emitter instanceof EventEmitter) emitter.off(event, listener);
+      else emitter.off(event as keyof LinkEvents, listener);
     };
-    emitter.on(event, listener);
+    if (emitter instanceof EventEmitter) emitter.on(event, listener);
+    else emitter.on(event as keyof LinkEvents, listener);
   });
 }
