@@ -20,6 +20,7 @@ import {
 } from '../session/session';
 import { type CameraSpec, describeSpec } from './camera-spec';
 import { EventSource } from './event-source';
+import { type Scheduled } from './scheduler';
 
 /**
  * One camera's session as the nodes see it: it outlives the state machine of any single
@@ -136,7 +137,7 @@ const CGI_LATE_ANSWER_MS = 10_000;
  * The link is its session's output (`SessionOutput`): the session hands each datagram and event
  * straight to it, with no array or action object in between (issue 12).
  */
-export class CameraLink extends EventSource<LinkEvents> implements SessionOutput {
+export class CameraLink extends EventSource<LinkEvents> implements SessionOutput, Scheduled {
   private session: Session | undefined;
   private stateValue: LinkState = 'idle';
   private attempt = 0;
@@ -169,6 +170,10 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
   private followers: Set<CameraLink> | undefined;
   /** Set while a datagram is being received, when the session reports a foreign claim for it. */
   private claimReported = false;
+  /** @internal the endpoint's scheduler keeps this link's wakeup here (`Scheduled`). */
+  scheduledAt = 0;
+  /** @internal */
+  heapIndex = -1;
 
   constructor(
     readonly spec: CameraSpec,

@@ -4,23 +4,20 @@
  * Deadlines are rounded up (never down) onto a grid whose step grows with how far off they are,
  * like kernel timer slack, so deadlines close together are served by one wakeup: keepalives a
  * second away share 80 ms slots however many sessions there are, a 100 ms retransmit moves by
- * 10 ms at most. Entries superseded by a later `set` are skipped lazily when they reach the top
- * of the heap.
+ * 10 ms at most.
+ *
+ * The heap is intrusive: each key carries its own deadline and heap position (`Scheduled`), so a
+ * deadline costs two fields on its key and one heap slot, with nothing allocated when it moves.
+ * An entry object and a Map entry per key were ~80 B of an idle session's heap at 10k sessions
+ * and an allocation per wakeup (issue 12).
  */
-interface Entry<K> {
-  readonly at: number;
-  readonly key: K;
-  /**
-   * Popped and handed to `onDue`. The entry stays the key's current one while `onDue` runs, so the
-   * callee's `set` overwrites it in place: deleting it first and adding it back made a Map entry
-   * and a hole per wakeup, and doubled the table at 10k links (issue 12).
-   */
-  fired?: boolean;
+export interface Scheduled {
+  /** @internal the scheduler's: the key's coalesced deadline while it is queued. */
+  scheduledAt: number;
+  /** @internal the scheduler's: the key's index in the heap, -1 while not queued. */
+  heapIndex: number;
 }
 
-/** Superseded entries are swept when the heap grows past this multiple of the live ones. */
-const COMPACT_FACTOR = 4;
-const COMPACT_SLACK = 1024;
 /** A deadline may move later by about this fraction of its distance... */
 const SLACK_DIVISOR = 8;
 /** ...but never by more than this. */
@@ -32,10 +29,8 @@ const STALL_MS = 100;
 /** The longest a stalled loop is given to read what piled up before deadlines are served. */
 const MAX_HOLD_MS = 500;
 
-export class Scheduler<K> {
-  private readonly heap: Entry<K>[] = [];
-  /** Each key's live entry, the very object in the heap: one allocation per `set`, not two. */
-  private readonly current = new Map<K, Entry<K>>();
+export class Scheduler<K extends Scheduled> {
+  private readonly heap: K[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   /** When the armed timer should fire by the clock (later than `timerAt` if that was past). */
@@ -55,7 +50,7 @@ export class Scheduler<K> {
   set(key: K, atMs: number | undefined): void {
     if (this.closed) return;
     if (atMs === undefined || !Number.isFinite(atMs)) {
-      this.current.delete(key);
+      this.delete(key);
       return;
     }
     this.place(key, this.coalesce(atMs));
@@ -64,44 +59,50 @@ export class Scheduler<K> {
   /** Sets the deadline only if it is earlier than the one `key` has; a wakeup that comes early is harmless to callers that recompute. */
   wakeBy(key: K, atMs: number | undefined): void {
     if (this.closed || atMs === undefined || !Number.isFinite(atMs)) return;
-    const existing = this.live(key);
+    const queued = key.heapIndex >= 0;
     // Coalescing only rounds up, so a deadline at or before the raw time is earlier than the
     // coalesced one too: the common case (an ALIVE moved the deadline later) needs no clock read.
-    if (existing && existing.at <= atMs) return;
+    if (queued && key.scheduledAt <= atMs) return;
     const at = this.coalesce(atMs);
-    if (existing && existing.at <= at) return;
+    if (queued && key.scheduledAt <= at) return;
     this.place(key, at);
   }
 
   delete(key: K): void {
-    this.current.delete(key);
+    const index = key.heapIndex;
+    if (index < 0 || this.heap[index] !== key) return;
+    key.heapIndex = -1;
+    const last = this.heap.pop();
+    if (last === undefined || last === key) return;
+    this.heap[index] = last;
+    last.heapIndex = index;
+    this.restore(last);
   }
 
   get size(): number {
-    return this.current.size;
+    return this.heap.length;
   }
 
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const key of this.heap) key.heapIndex = -1;
     this.heap.length = 0;
-    this.current.clear();
-  }
-
-  /** The key's pending entry (not one already handed to onDue). */
-  private live(key: K): Entry<K> | undefined {
-    const entry = this.current.get(key);
-    return entry?.fired ? undefined : entry;
   }
 
   private place(key: K, at: number): void {
-    const existing = this.live(key);
-    if (existing && existing.at === at) return;
-    const entry: Entry<K> = { at, key };
-    this.current.set(key, entry);
-    this.push(entry);
-    if (this.heap.length > COMPACT_FACTOR * this.current.size + COMPACT_SLACK) this.compact();
+    const index = key.heapIndex;
+    if (index >= 0 && this.heap[index] === key) {
+      if (key.scheduledAt === at) return;
+      key.scheduledAt = at;
+      this.restore(key);
+    } else {
+      key.scheduledAt = at;
+      key.heapIndex = this.heap.length;
+      this.heap.push(key);
+      this.siftUp(key);
+    }
     this.arm();
   }
 
@@ -114,10 +115,9 @@ export class Scheduler<K> {
   }
 
   private arm(): void {
-    this.dropStale();
     const top = this.heap[0];
     if (!top) return;
-    const at = Math.max(Math.ceil(top.at / this.granularityMs) * this.granularityMs, this.holdUntil);
+    const at = Math.max(Math.ceil(top.scheduledAt / this.granularityMs) * this.granularityMs, this.holdUntil);
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
@@ -147,71 +147,56 @@ export class Scheduler<K> {
       return;
     }
     this.holdUntil = 0;
+    // Taken off the heap before onDue runs: a key onDue gives a new deadline goes back on, one it
+    // gives none stays off.
     const due: K[] = [];
-    for (;;) {
-      this.dropStale();
-      const top = this.heap[0];
-      if (!top || top.at > now) break;
-      this.pop();
-      top.fired = true;
-      due.push(top.key);
+    for (let top = this.heap[0]; top !== undefined && top.scheduledAt <= now; top = this.heap[0]) {
+      this.delete(top);
+      due.push(top);
     }
     if (due.length > 0) this.onDue(due, now);
-    // Keys onDue gave no new deadline have none.
-    for (const key of due) if (this.current.get(key)?.fired) this.current.delete(key);
     if (!this.closed) this.arm();
   }
 
-  private dropStale(): void {
-    for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
-      if (this.current.get(top.key) === top) return;
-      this.pop();
-    }
+  /** Moves `key`, whose deadline changed, up or down to its place. */
+  private restore(key: K): void {
+    const index = key.heapIndex;
+    const parent = this.heap[(index - 1) >> 1];
+    if (index > 0 && parent !== undefined && parent.scheduledAt > key.scheduledAt) this.siftUp(key);
+    else this.siftDown(key);
   }
 
-  private compact(): void {
-    const live = this.heap.filter((e) => this.current.get(e.key) === e);
-    this.heap.length = 0;
-    for (const entry of live) this.push(entry);
-  }
-
-  private push(entry: Entry<K>): void {
+  private siftUp(key: K): void {
     const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+    let i = key.heapIndex;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (!p || p.at <= entry.at) break;
-      heap[i] = p;
-      i = parent;
+      const parentIndex = (i - 1) >> 1;
+      const parent = heap[parentIndex];
+      if (parent === undefined || parent.scheduledAt <= key.scheduledAt) break;
+      heap[i] = parent;
+      parent.heapIndex = i;
+      i = parentIndex;
     }
-    heap[i] = entry;
+    heap[i] = key;
+    key.heapIndex = i;
   }
 
-  private pop(): void {
+  private siftDown(key: K): void {
     const heap = this.heap;
-    const last = heap.pop();
-    if (!last || heap.length === 0) return;
-    let i = 0;
+    let i = key.heapIndex;
     for (;;) {
       const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      let smallestAt = last.at;
       const l = heap[left];
-      const r = heap[right];
-      if (l && l.at < smallestAt) {
-        smallest = left;
-        smallestAt = l.at;
-      }
-      if (r && r.at < smallestAt) smallest = right;
-      if (smallest === i) break;
-      const child = heap[smallest];
-      if (!child) break;
+      if (l === undefined) break;
+      const r = heap[left + 1];
+      const child = r !== undefined && r.scheduledAt < l.scheduledAt ? r : l;
+      if (child.scheduledAt >= key.scheduledAt) break;
+      const childIndex = child === l ? left : left + 1;
       heap[i] = child;
-      i = smallest;
+      child.heapIndex = i;
+      i = childIndex;
     }
-    heap[i] = last;
+    heap[i] = key;
+    key.heapIndex = i;
   }
 }
