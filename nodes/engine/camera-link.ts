@@ -145,29 +145,13 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
   private retryAt: number | undefined;
   private users = 0;
   private reconnect: boolean;
-  // Heartbeat monitors and the CGI reassembler are created on first use: an idle link with
-  // neither is most links, and an empty Set or a reassembler's buffer per link adds up at 10k.
-  private heartbeats: Set<HeartbeatHandle> | undefined;
-  // The shared empty queue until the first request: an empty array per link is 32 B at 10k links.
-  private cgiQueue: PendingCgi[] = NO_CGI;
-  private reassembler: CgiReassembler | undefined;
   private lastConnected: LinkConnected | undefined;
   private routedPeer: Address | undefined;
   private routedSearching = false;
-  /** @internal the peer IP the endpoint indexed this link under */
-  routedIp: string | undefined;
   /** @internal the UID the endpoint indexed this link under */
   indexedUid: string | undefined;
-  /**
-   * Set when this link turned out to name the same camera as another (by IP here, by UID there):
-   * it then has no session of its own and every call and event goes through the leader, so one
-   * camera has one session on one socket whatever its nodes call it.
-   */
-  private leader: CameraLink | undefined;
-  /** Made on the first command: most links never send one. */
-  private ownLogin: LoginMemory | undefined;
-  /** Links that follow this one: they hear every event it emits. */
-  private followers: Set<CameraLink> | undefined;
+  /** What few links need (heartbeats, commands, a second name): made on first use. */
+  private extras: LinkExtras | undefined;
   /** Set while a datagram is being received, when the session reports a foreign claim for it. */
   private claimReported = false;
   /** @internal the endpoint's scheduler keeps this link's wakeup here (`Scheduled`). */
@@ -182,6 +166,71 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
   ) {
     super();
     this.reconnect = options.reconnect;
+  }
+
+  // The extras, read and written as if they were fields: undefined (or the shared empty queue)
+  // while the link has no extras, and writing undefined never makes them.
+  private get heartbeats(): Set<HeartbeatHandle> | undefined {
+    return this.extras?.heartbeats;
+  }
+  private set heartbeats(value: Set<HeartbeatHandle> | undefined) {
+    if (value !== undefined || this.extras) this.more().heartbeats = value;
+  }
+  private get cgiQueue(): PendingCgi[] {
+    return this.extras?.cgiQueue ?? NO_CGI;
+  }
+  private set cgiQueue(value: PendingCgi[]) {
+    if (value !== NO_CGI || this.extras) this.more().cgiQueue = value;
+  }
+  private get reassembler(): CgiReassembler | undefined {
+    return this.extras?.reassembler;
+  }
+  private set reassembler(value: CgiReassembler | undefined) {
+    if (value !== undefined || this.extras) this.more().reassembler = value;
+  }
+  private get leader(): CameraLink | undefined {
+    return this.extras?.leader;
+  }
+  private set leader(value: CameraLink | undefined) {
+    if (value !== undefined || this.extras) this.more().leader = value;
+  }
+  private get ownLogin(): LoginMemory | undefined {
+    return this.extras?.login;
+  }
+  private set ownLogin(value: LoginMemory | undefined) {
+    if (value !== undefined || this.extras) this.more().login = value;
+  }
+  private get followers(): Set<CameraLink> | undefined {
+    return this.extras?.followers;
+  }
+  private set followers(value: Set<CameraLink> | undefined) {
+    if (value !== undefined || this.extras) this.more().followers = value;
+  }
+
+  /** Lets the extras go once nothing is in them (most often: the frame a camera pushes on connecting was read). */
+  private dropEmptyExtras(): void {
+    const extras = this.extras;
+    if (
+      extras &&
+      extras.heartbeats === undefined &&
+      extras.cgiQueue.length === 0 &&
+      extras.reassembler === undefined &&
+      extras.leader === undefined &&
+      extras.login === undefined &&
+      extras.followers === undefined
+    )
+      this.extras = undefined;
+  }
+
+  private more(): LinkExtras {
+    return (this.extras ??= {
+      heartbeats: undefined,
+      cgiQueue: NO_CGI,
+      reassembler: undefined,
+      leader: undefined,
+      login: undefined,
+      followers: undefined,
+    });
   }
 
   get state(): LinkState {
@@ -280,6 +329,8 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
   /** @internal */
   removeHeartbeat(handle: HeartbeatHandle): void {
     this.heartbeats?.delete(handle);
+    if (this.heartbeats?.size === 0) this.heartbeats = undefined;
+    this.dropEmptyExtras();
     this.host.schedule(this, this.nextWakeMs());
   }
 
@@ -566,6 +617,7 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
     }
     // Most links hear one pushed frame and then nothing on channel 0 for hours: no reassembler kept for that.
     if (this.reassembler?.bufferedBytes === 0) this.reassembler = undefined;
+    this.dropEmptyExtras();
   }
 
   private expireCgi(nowMs: number): void {
@@ -605,6 +657,30 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
 
 /** Never pushed to: `request` replaces it with the link's own array first. */
 const NO_CGI: PendingCgi[] = [];
+
+/**
+ * The parts of a link most links never use, in one object made on first use: an idle link that
+ * nobody sends commands to, watches with a heartbeat node or names twice has none (issue 12:
+ * six fields on every link were ~50 B of an idle session's heap at 10k).
+ */
+interface LinkExtras {
+  // The CGI reassembler and the heartbeat Set are themselves made on first use: a reassembler's
+  // buffer or an empty Set per link would add up again.
+  heartbeats: Set<HeartbeatHandle> | undefined;
+  /** The shared empty queue until the first request. */
+  cgiQueue: PendingCgi[];
+  reassembler: CgiReassembler | undefined;
+  /**
+   * Set when this link turned out to name the same camera as another (by IP here, by UID there):
+   * it then has no session of its own and every call and event goes through the leader, so one
+   * camera has one session on one socket whatever its nodes call it.
+   */
+  leader: CameraLink | undefined;
+  /** How this camera's CGI login goes: made on the first command. */
+  login: LoginMemory | undefined;
+  /** Links that follow this one: they hear every event it emits. */
+  followers: Set<CameraLink> | undefined;
+}
 
 function earlier(a: number | undefined, b: number | undefined): number | undefined {
   return b !== undefined && (a === undefined || b < a) ? b : a;

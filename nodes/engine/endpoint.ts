@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type Address, routeKey } from '../wire/address';
+import { type Address } from '../wire/address';
 import { type CipherKey, KNOWN_PASSPHRASES, decrypt, deriveKey, detectCipher } from '../wire/cipher';
 import { didToUid } from '../wire/did';
 import { MessageCode, PPPP_MAGIC, decodePppp } from '../wire/pppp';
@@ -10,7 +10,9 @@ import { type EncryptionMode, formHint } from '../session/encryption';
 import { DEFAULT_SESSION_TIMING, type FocusedSearch, type SessionConfig } from '../session/session';
 import { CameraLink, type LinkHost, type LinkOptions } from './camera-link';
 import { type CameraRecord, toCameraRecord } from './camera-record';
-import { type CameraSpec, specKey } from './camera-spec';
+import { type CameraSpec } from './camera-spec';
+import { LinkRegistry } from './link-registry';
+import { PeerIndex } from './peer-index';
 import {
   type CameraSighting,
   DEFAULT_DISCOVERY_CAPACITY,
@@ -151,9 +153,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private stateValue: EndpointState = 'binding';
   private stateDetail: string | undefined;
   private readonly scheduler: Scheduler<CameraLink>;
-  private readonly links = new Map<string, CameraLink>();
-  /** Links with a peer, by `routeKey` of the peer: one number per datagram, no string (issue 12). */
-  private readonly byPeer = new Map<number | string, CameraLink>();
+  private readonly links = new LinkRegistry<CameraLink>();
+  /** Links with a peer, by the peer's address: one lookup per datagram, no string made (issue 12). */
+  private readonly byPeer = new PeerIndex<CameraLink>();
   private readonly searching = new Set<CameraLink>();
   /** The searching links named by IP, by that IP: a camera's PUNCH finds its session in one lookup. */
   // One link per IP at most: links are keyed by their spec, and this holds only specs by IP. (It
@@ -162,8 +164,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly searchingByIp = new Map<string, CameraLink>();
   /** Links whose session has a peer, by the UID that peer proved: where a forged handshake for that UID is reported. */
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
-  /** Links with a peer, by the peer's IP: a new link naming that IP joins the link already talking to it. */
-  private readonly byPeerIp = new Map<string, CameraLink>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
   private readonly claimToldAt = new Map<CameraLink, number>();
   private readonly lastWarning = new Map<string, number>();
@@ -302,12 +302,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    * matched by `release`; the session closes when its last user lets go.
    */
   link(spec: CameraSpec, options: LinkOptions): CameraLink | undefined {
-    const key = specKey(spec);
-    let link = this.links.get(key);
+    let link = this.links.get(spec);
     if (!link) {
       if (this.links.size >= this.options.maxSessions || this.stateValue === 'closed') return undefined;
       link = new CameraLink(spec, this.linkHost, options);
-      this.links.set(key, link);
+      this.links.set(spec, link);
       const same = this.linkToSameCamera(spec);
       if (same) this.join(link, same, 'discovery and the sessions already up');
     }
@@ -321,8 +320,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private dropIfUnused(link: CameraLink): void {
-    if (link.inUse || this.links.get(specKey(link.spec)) !== link) return;
-    this.links.delete(specKey(link.spec));
+    if (link.inUse || this.links.get(link.spec) !== link) return;
+    this.links.delete(link.spec);
     const leader = link.following;
     if (leader) {
       link.unfollow();
@@ -335,7 +334,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.scheduler.delete(link);
     this.setSearching(link, false);
     this.indexUid(link, undefined);
-    this.indexPeerIp(link, undefined);
     this.claimToldAt.delete(link);
   }
 
@@ -349,11 +347,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       const byUid = this.byUid.get(spec.uid);
       found = byUid instanceof Set ? byUid.values().next().value : byUid;
       const address = this.table.get(spec.uid)?.address;
-      if (!found && address !== undefined) found = this.links.get(specKey({ kind: 'ip', ip: address }));
+      if (!found && address !== undefined) found = this.links.get({ kind: 'ip', ip: address });
     } else if (spec.kind === 'ip') {
-      found = this.byPeerIp.get(spec.ip);
+      found = this.byPeer.anyAt(spec.ip);
       const uid = found ? undefined : this.table.findByAddress(spec.ip)?.record.uid;
-      if (uid !== undefined) found = this.links.get(specKey({ kind: 'uid', uid }));
+      if (uid !== undefined) found = this.links.get({ kind: 'uid', uid });
     }
     return found?.following ?? found;
   }
@@ -367,7 +365,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const up = link.connected;
     if (!up || link.following) return;
     for (const spec of [{ kind: 'uid', uid: up.uid } as const, { kind: 'ip', ip: up.peer.address } as const]) {
-      const other = this.links.get(specKey(spec));
+      const other = this.links.get(spec);
       if (!other || other === link || other.following === link || other.connected) continue;
       this.join(other, link, `a session to ${up.peer.address}`);
     }
@@ -378,7 +376,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.scheduler.delete(follower);
     this.setSearching(follower, false);
     this.indexUid(follower, undefined);
-    this.indexPeerIp(follower, undefined);
     this.emit(
       'warning',
       `camera ${follower.description} and camera ${leader.description} are one camera (found through ${how}): ` +
@@ -397,7 +394,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.searchingByIp.clear();
     this.byUid.clear();
     for (const link of this.uidIndexed()) link.indexedUid = undefined;
-    this.byPeerIp.clear();
     this.claimToldAt.clear();
     this.scheduler.close();
     if (this.bindTimer) clearTimeout(this.bindTimer);
@@ -492,7 +488,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         this.scheduler.delete(link);
         this.setSearching(link, false);
         this.indexUid(link, undefined);
-        this.indexPeerIp(link, undefined);
+        const peer = link.peer;
+        if (peer) this.byPeer.remove(peer, link);
         this.claimToldAt.delete(link);
         Object.assign(this.stats, stats);
       },
@@ -550,7 +547,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.stats.ppppIn++;
     // dgram's RemoteInfo is an Address: sessions read it during the call and copy what they keep.
     const source: Address = from;
-    const owner = this.byPeer.get(routeKey(source));
+    const owner = this.byPeer.get(source);
     if (owner) {
       owner.receive(data, source);
       return;
@@ -638,14 +635,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       if (held instanceof Set) yield* held;
       else yield held;
     }
-  }
-
-  private indexPeerIp(link: CameraLink, ip: string | undefined): void {
-    const previous = link.routedIp;
-    if (previous === ip) return;
-    if (previous !== undefined && this.byPeerIp.get(previous) === link) this.byPeerIp.delete(previous);
-    link.routedIp = ip;
-    if (ip !== undefined) this.byPeerIp.set(ip, link);
   }
 
   private sendPppp(data: Buffer, to: Address): void {
@@ -759,11 +748,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private routeChanged(link: CameraLink, previous: Address | undefined): void {
-    if (previous && this.byPeer.get(routeKey(previous)) === link) this.byPeer.delete(routeKey(previous));
+    if (previous) this.byPeer.remove(previous, link);
     const peer = link.peer;
-    if (peer) this.byPeer.set(routeKey(peer), link);
+    if (peer) this.byPeer.add(peer, link);
     this.indexUid(link, peer ? link.peerUid : undefined);
-    this.indexPeerIp(link, peer?.address);
     this.setSearching(link, link.handshaking);
   }
 

@@ -13,15 +13,12 @@ export function sameAddress(a: Address, b: Address): boolean {
 }
 
 /**
- * A routing key for an address: for IPv4 (all an `udp4` socket reports) the number
- * ip × 65536 + port, which needs no string built and hashed per datagram (issue 12: the
- * `address:port` string was a share of the engine's cost at 10k ALIVEs a second); anything
- * else falls back to `addressKey`. Equal addresses give equal keys, different ones different keys.
+ * A key for an IP address: for a dotted quad (all an `udp4` socket reports) the address as a
+ * signed 32-bit integer, which V8 keeps unboxed as a Map key and which needs no string hashed
+ * per datagram (issue 12); anything else is its own text. Equal addresses give equal keys,
+ * different ones different keys.
  */
-export function routeKey(a: Address): number | string {
-  const text = a.address;
-  const port = a.port;
-  if (!Number.isInteger(port) || port < 0 || port > 0xffff) return addressKey(a);
+export function ipKey(text: string): number | string {
   let ip = 0;
   let part = 0;
   let digits = 0;
@@ -29,19 +26,19 @@ export function routeKey(a: Address): number | string {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === DOT) {
-      if (digits === 0 || dots === 3) return addressKey(a);
-      ip = ip * 256 + part;
+      if (digits === 0 || dots === 3) return text;
+      ip = (ip << 8) | part;
       part = 0;
       digits = 0;
       dots++;
     } else if (c >= ZERO && c <= NINE && digits < 3 && !(digits > 0 && part === 0)) {
       part = part * 10 + (c - ZERO);
       digits++;
-      if (part > 255) return addressKey(a);
-    } else return addressKey(a);
+      if (part > 255) return text;
+    } else return text;
   }
-  if (dots !== 3 || digits === 0) return addressKey(a);
-  return (ip * 256 + part) * 65536 + port;
+  if (dots !== 3 || digits === 0) return text;
+  return (ip << 8) | part;
 }
 
 const DOT = 0x2e;
