@@ -173,6 +173,27 @@ class ActionCollector implements SessionOutput {
 
 const CLOSE_COPIES = 2;
 
+/** The counters of things an idle session never sees (see `Session.stats`). */
+interface RareCounts {
+  foreign: number;
+  undecodable: number;
+  alivesSent: number;
+  drwOut: number;
+  duplicates: number;
+  retransmits: number;
+}
+
+/** A session's DRW channels in use (PROTOCOL.md §5). */
+interface ChannelState {
+  /** By channel; a Map made on the first send. */
+  senders: Map<number, DrwSender> | undefined;
+  /** Channel 0's while DRWs wait out of order (see `commandExpected`). */
+  commandReceiver: DrwReceiver | undefined;
+  /** Channels 2 and 3 (audio) by index, made on their first DRW: an array, not a Map, as a Map's table is ~200 B. */
+  receivers: (DrwReceiver | undefined)[] | undefined;
+  videoReceiver: LossyDrwReceiver | undefined;
+}
+
 /** What only a handshake needs: dropped on connecting, so an idle session keeps none of it (issue 12). */
 interface Handshake {
   startedAt: number;
@@ -203,30 +224,20 @@ export class Session {
   private lastHeardAt = 0;
   private probeSentAt: number | undefined;
   private lastRttMs: number | undefined;
-  // Created on first use: most sessions never carry a DRW, and an empty Map per channel
-  // direction costs more than the rest of an idle session (bench/scale.ts).
-  private senders: Map<number, DrwSender> | undefined;
   /**
    * Channel 0 (commands): every camera pushes a frame there on connecting, so most sessions use
    * it, but seldom. While nothing is held out of order its whole state is the next expected
    * index, kept as a number; a receiver exists only while DRWs wait for a hole to fill (issue 12).
    */
   private commandExpected = 0;
-  private commandReceiver: DrwReceiver | undefined;
-  /** Channels 2 and 3 (audio) by index, made on their first DRW: an array, not a Map, as a Map's table is ~200 B. */
-  private receivers: (DrwReceiver | undefined)[] | undefined;
-  private videoReceiver: LossyDrwReceiver | undefined;
-  readonly stats: SessionStats = {
-    received: 0,
-    foreign: 0,
-    undecodable: 0,
-    alivesAnswered: 0,
-    alivesSent: 0,
-    drwIn: 0,
-    drwOut: 0,
-    duplicates: 0,
-    retransmits: 0,
-  };
+  /** The DRW senders and receivers, made on first use: most sessions carry no DRW but the one pushed frame. */
+  private channels: ChannelState | undefined;
+  // The counters `stats` reports: those every session moves (each ALIVE, the frame a camera pushes
+  // on connecting) as fields, the rest in an object made on their first count (issue 12).
+  private receivedCount = 0;
+  private alivesAnsweredCount = 0;
+  private drwInCount = 0;
+  private rareCounts: RareCounts | undefined;
 
   constructor(config: SessionConfig) {
     this.configValue = config;
@@ -236,6 +247,67 @@ export class Session {
   /** The attempt's config until connected, then the shared one it narrowed. */
   get config(): SessionConfig {
     return this.configValue;
+  }
+
+  /** A snapshot of the session's counters. */
+  get stats(): SessionStats {
+    return {
+      received: this.receivedCount,
+      alivesAnswered: this.alivesAnsweredCount,
+      foreign: this.rareCounts?.foreign ?? 0,
+      undecodable: this.rareCounts?.undecodable ?? 0,
+      alivesSent: this.rareCounts?.alivesSent ?? 0,
+      drwIn: this.drwInCount,
+      drwOut: this.rareCounts?.drwOut ?? 0,
+      duplicates: this.rareCounts?.duplicates ?? 0,
+      retransmits: this.rareCounts?.retransmits ?? 0,
+    };
+  }
+
+  private counts(): RareCounts {
+    return (this.rareCounts ??= {
+      foreign: 0,
+      undecodable: 0,
+      alivesSent: 0,
+      drwOut: 0,
+      duplicates: 0,
+      retransmits: 0,
+    });
+  }
+
+  // The channel state, read and written as if each part were a field of its own.
+  private get senders(): Map<number, DrwSender> | undefined {
+    return this.channels?.senders;
+  }
+  private set senders(value: Map<number, DrwSender> | undefined) {
+    if (value !== undefined || this.channels) this.channelState().senders = value;
+  }
+  private get commandReceiver(): DrwReceiver | undefined {
+    return this.channels?.commandReceiver;
+  }
+  private set commandReceiver(value: DrwReceiver | undefined) {
+    if (value !== undefined || this.channels) this.channelState().commandReceiver = value;
+  }
+  private get receivers(): (DrwReceiver | undefined)[] | undefined {
+    return this.channels?.receivers;
+  }
+  private set receivers(value: (DrwReceiver | undefined)[] | undefined) {
+    if (value !== undefined || this.channels) this.channelState().receivers = value;
+  }
+  private get videoReceiver(): LossyDrwReceiver | undefined {
+    return this.channels?.videoReceiver;
+  }
+  private set videoReceiver(value: LossyDrwReceiver | undefined) {
+    if (value !== undefined || this.channels) this.channelState().videoReceiver = value;
+  }
+
+  private channelState(): ChannelState {
+    return (this.channels ??= {
+      senders: undefined,
+      commandReceiver: undefined,
+      receivers: undefined,
+      videoReceiver: undefined,
+    });
   }
 
   get state(): SessionState {
@@ -339,12 +411,12 @@ export class Session {
     const plain = cipher === undefined ? undefined : openIn(cipher, datagram);
     const decoded = plain ? decodePppp(plain) : undefined;
     if (cipher === undefined || !plain || !decoded?.ok) {
-      if (fromPeer) this.stats.undecodable++;
+      if (fromPeer) this.counts().undecodable++;
       return fromPeer;
     }
     const message = decoded.value;
     if (peer === undefined) return this.whileSearching(out, message, plain, cipher, from, nowMs);
-    this.stats.received++;
+    this.receivedCount++;
     this.lastHeardAt = nowMs;
     this.fromPeer(out, peer, message, nowMs);
     return true;
@@ -376,7 +448,7 @@ export class Session {
   probeInto(out: SessionOutput, nowMs: number): void {
     if (this.stateValue !== 'connected' || this.probeSentAt !== undefined) return;
     this.probeSentAt = nowMs;
-    this.stats.alivesSent++;
+    this.counts().alivesSent++;
     this.sendMessage(out, { kind: 'alive' });
   }
 
@@ -458,7 +530,7 @@ export class Session {
     const uid = didToUid(message.did);
     if (handshake.wantedUid !== undefined && uid !== handshake.wantedUid) return false;
     if (this.configValue.pinnedIp !== undefined && from.address !== this.configValue.pinnedIp) {
-      this.stats.foreign++;
+      this.counts().foreign++;
       out.report({ type: 'foreign-claim', from: copyAddress(from), did: message.did });
       return false;
     }
@@ -469,7 +541,7 @@ export class Session {
     this.cipher = cipher;
     this.stateValue = 'punching';
     this.lastHeardAt = nowMs;
-    this.stats.received++;
+    this.receivedCount++;
     // Echo the camera's PUNCH unchanged (PROTOCOL.md §4), padding and all: re-encoding the
     // decoded DID would drop bytes after a field's NUL and anything past the declared length.
     handshake.punch = Buffer.from(plain);
@@ -489,7 +561,7 @@ export class Session {
         return;
       case 'alive':
         // One preencoded ALIVE_ACK per form, shared by every session: nothing is built per ALIVE.
-        this.stats.alivesAnswered++;
+        this.alivesAnsweredCount++;
         out.send(sealedAliveAck(this.cipher ?? null), peer);
         return;
       case 'alive-ack':
@@ -536,13 +608,13 @@ export class Session {
 
   private onDrw(out: SessionOutput, channel: number, index: number, data: Buffer, nowMs: number): void {
     if (channel > MAX_CHANNEL) return;
-    this.stats.drwIn++;
+    this.drwInCount++;
     if (channel === VIDEO_CHANNEL) return this.onVideoDrw(out, index, data, nowMs);
     const receiver = this.receiver(channel);
     const firstIndex = receiver.nextExpected;
     const result = receiver.receive(index, data);
     if (channel === 0) this.parkCommandReceiver(receiver);
-    if (result.duplicate) this.stats.duplicates++;
+    if (result.duplicate) this.counts().duplicates++;
     if (result.ack.length > 0) this.sendMessage(out, { kind: 'drw-ack', channel, indices: result.ack });
     this.deliver(out, channel, firstIndex, result.deliver);
   }
@@ -550,7 +622,7 @@ export class Session {
   private onVideoDrw(out: SessionOutput, index: number, data: Buffer, nowMs: number): void {
     const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.configValue.reorderWindow, VIDEO_GAP_WAIT_MS));
     const result = receiver.receive(index, data, nowMs);
-    if (result.duplicate) this.stats.duplicates++;
+    if (result.duplicate) this.counts().duplicates++;
     this.sendMessage(out, { kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack });
     for (const run of result.runs) this.deliver(out, VIDEO_CHANNEL, run.firstIndex, run.chunks);
   }
@@ -586,7 +658,7 @@ export class Session {
     if (this.senders) {
       for (const [channel, sender] of this.senders) {
         const { resend, gaveUp, retransmitted } = sender.tick(nowMs);
-        this.stats.retransmits += retransmitted;
+        if (retransmitted > 0) this.counts().retransmits += retransmitted;
         for (const drw of resend) this.sendDrw(out, channel, drw.index, drw.data);
         for (const index of gaveUp) out.report({ type: 'drw-failed', channel, index });
       }
@@ -613,7 +685,7 @@ export class Session {
   }
 
   private foreign(out: SessionOutput, datagram: Buffer, from: Address): void {
-    this.stats.foreign++;
+    this.counts().foreign++;
     // Only a claim on our own DID is worth an event; everything else from a stranger is noise.
     const cipher = formOf(this.configValue.encryption, this.cipher, datagram);
     const plain = cipher === undefined ? undefined : openIn(cipher, datagram);
@@ -632,11 +704,8 @@ export class Session {
 
   private failHandshake(out: SessionOutput, phase: 'searching' | 'punching'): void {
     this.stateValue = 'closed';
-    this.senders = undefined;
-    this.commandReceiver = undefined;
-    this.receivers = undefined;
+    this.channels = undefined;
     this.handshake = undefined;
-    this.videoReceiver = undefined;
     out.report({ type: 'handshake-failed', reason: 'timeout', phase });
   }
 
@@ -644,11 +713,8 @@ export class Session {
     const wasConnected = this.stateValue === 'connected';
     const wasHandshaking = this.stateValue === 'searching' || this.stateValue === 'punching';
     this.stateValue = 'closed';
-    this.senders = undefined;
-    this.commandReceiver = undefined;
-    this.receivers = undefined;
+    this.channels = undefined;
     this.handshake = undefined;
-    this.videoReceiver = undefined;
     this.probeSentAt = undefined;
     if (wasConnected)
       out.report(detail === undefined ? { type: 'disconnected', reason } : { type: 'disconnected', reason, detail });
@@ -688,7 +754,7 @@ export class Session {
   }
 
   private sendDrw(out: SessionOutput, channel: number, index: number, data: Buffer): void {
-    this.stats.drwOut++;
+    this.counts().drwOut++;
     this.sendMessage(out, { kind: 'drw', channel, index, data });
   }
 
