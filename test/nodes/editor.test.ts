@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
+import { createContext, runInContext } from 'node:vm';
 import { COMMAND_NAMES, PTZ_ACTIONS, SWITCH_ACTIONS, parseCommand } from '../../nodes/commands/catalogue';
 import { parseNetworkConfig } from '../../nodes/adapter/network-config';
 import { parseDiscoverConfig, parseHeartbeatConfig, parseSessionConfig } from '../../nodes/adapter/node-config';
@@ -78,21 +78,9 @@ describe('editor files', () => {
   }
 
   test('the editor defaults are valid runtime properties', () => {
-    const defaults = (type: string): Record<string, unknown> => {
-      const text = html(type);
-      const block = text.slice(
-        text.indexOf('defaults: {'),
-        text.indexOf('\n', text.search(/^ *(inputs|credentials|paletteLabel):/m)),
-      );
-      const indent = /\n( +)\w+: \{/.exec(block)?.[1] ?? '';
-      const values: Record<string, unknown> = {};
-      const entry = new RegExp(`^${indent}(\\w+): \\{\\s*value: ('[^']*'|-?\\d+(?:\\.\\d+)?|true|false)`, 'gm');
-      for (const m of block.matchAll(entry)) {
-        const raw = m[2] ?? '';
-        values[m[1] ?? ''] = raw.startsWith("'") ? raw.slice(1, -1) : JSON.parse(raw);
-      }
-      return values;
-    };
+    // As the editor sees them: each dialog's script run (after vstar-network's shared helpers).
+    const defaults = (type: string): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(definition(type).defaults).map(([key, rule]) => [key, rule.value]));
     const network = defaults('vstar-network');
     assert.deepEqual(network, {
       name: '',
@@ -162,8 +150,15 @@ function definition(type: string, configNodes: Record<string, Record<string, unk
       node: (id: string) => configNodes[id] ?? null,
     },
   };
-  for (const m of html(type).matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g))
-    runInNewContext(m[1] ?? '', { RED, $: () => found, window: {} });
+  // One global scope for all scripts, `window` being it, as in the browser: vstar-network's
+  // shared helpers (loaded first by Node-RED, as package.json lists it first) are there for the rest.
+  const scope: Record<string, unknown> = { RED, $: () => found };
+  scope.window = scope;
+  const context = createContext(scope);
+  const files = type === 'vstar-network' ? [type] : ['vstar-network', type];
+  for (const file of files)
+    for (const m of html(file).matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g))
+      runInContext(m[1] ?? '', context);
   const def = registered.get(type);
   assert.ok(def, `${type} registers itself`);
   return def;
@@ -437,11 +432,21 @@ describe('editor wording and search', () => {
 
   test('discover, session, heartbeat and camera dialogs have a Scan button, all through one shared helper', () => {
     assert.match(html('vstar-network'), /window\.VStarCamEditor = \{\s*scan: function/);
+    assert.match(
+      html('vstar-network'),
+      /window\.VStarCamEditor\.scan\(\{/,
+      'the camera-target helper scans through it',
+    );
+    const nodes = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { 'node-red': { nodes: object } })[
+      'node-red'
+    ].nodes;
+    assert.equal(Object.keys(nodes)[0], 'vstar-network', 'the helpers load before the dialogs that use them');
     for (const type of ['vstar-discover', 'vstar-session', 'vstar-heartbeat', 'vstar-camera']) {
       const text = html(type);
       assert.match(text, new RegExp(`<button type="button" id="${type}-scan"`), type);
       assert.match(text, new RegExp(`id="${type}-results"`), type);
-      assert.match(text, /VStarCamEditor\.scan\(\{/, type);
+      // Session and heartbeat reach it through the shared camera-target helper, which scans.
+      assert.match(text, /VStarCamEditor\.(scan\(\{|cameraTarget\(')/, type);
       assert.doesNotMatch(text, /vstar-p2p\/scan/, `${type} leaves the request to the helper`);
     }
   });
