@@ -8,7 +8,7 @@ import { udpCounters } from './lib/kernel';
 import { type Arrival, NodeRedRuntime } from './lib/node-red-runtime';
 import { WindowProfiler } from './lib/profiler';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
-import { now, percentile } from './lib/util';
+import { collectGarbage, now, percentile } from './lib/util';
 
 /** The flow's cameras must all be up within this; beyond it the run counts as failed. */
 const GUARD_MS = 120_000;
@@ -28,6 +28,8 @@ export async function startup(options: BenchOptions): Promise<BenchResult> {
   const { dhPort, searchPort } = emulator.ready;
   try {
     // Baseline: one handshake after another; CLOSE afterwards so the cameras forget this client.
+    // Each measured span starts on a collected heap: what Node-RED's start left is neither's cost.
+    await collectGarbage();
     const bare = await BareClient.open(searchPort, 4 * 1024 * 1024);
     const bare0 = now();
     for (const camera of emulator.cameras) await bare.connect(camera.ip);
@@ -65,6 +67,7 @@ export async function startup(options: BenchOptions): Promise<BenchResult> {
     // --set profile=1: a CPU profile from the deploy to the last 'connected', summarised in the notes.
     const profileDir = options.params?.profile ? join(tmpdir(), `startup-prof-${process.pid}`) : undefined;
     if (profileDir) mkdirSync(profileDir, { recursive: true });
+    await collectGarbage();
     const profiler = profileDir ? new WindowProfiler() : undefined;
     await profiler?.start();
     const udp0 = udpCounters();
