@@ -17,9 +17,9 @@ import { bindSocket, closeSocket, now, once, percentile } from './lib/util';
  * node wired after it). Target: the flow's figure within the engine's plus two hops.
  *
  * Until issue 12 the flow ran in node-red-node-test-helper, whose sinon spies on every node's
- * send, status and log (and on Node-RED's log, which each send and receive writes a metric to)
- * keep each call with a captured stack: 3-4 such calls in a hop, 5-6 in a connect, at tens of
- * µs each. That made a hop 193 µs; no Node-RED installation pays it.
+ * send, status and log (and on Node-RED's log, which every receive, send and done writes a metric
+ * to) keep each call with a captured stack: six such calls in a hop, seven in a connect, at tens
+ * of µs each. That made a hop 193-275 µs; no Node-RED installation pays it.
  */
 export async function nodered(options: BenchOptions): Promise<BenchResult> {
   const started = now();
