@@ -1,48 +1,31 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { Endpoint } from '../nodes/engine/endpoint';
 import { EmulatorProcess } from './lib/emulator-process';
+import { NodeRedRuntime } from './lib/node-red-runtime';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
 import { bindSocket, closeSocket, now, once, percentile } from './lib/util';
 
-/** The parts of node-red-node-test-helper (untyped) and of a Node-RED node this benchmark uses. */
-interface FlowNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: { event?: unknown; hop?: unknown }) => void): void;
-}
-interface TestHelper {
-  init(runtimePath: string, settings?: object): void;
-  load(modules: unknown[], flow: object[]): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): FlowNode | null | undefined;
-}
-
 /**
- * 1b. Handshake through Node-RED: a vstar-network + vstar-session flow (node-red-node-test-helper)
- * against the emulated camera in another process. From msg.payload "connect" into the session
- * node to its `connected` message reaching the next node of the flow; "disconnect" in between.
- * Baseline: the same two dgram round trips as benchmark 1, interleaved.
+ * 1b. Handshake through Node-RED: a vstar-network + vstar-session flow deployed into a Node-RED
+ * runtime in this process (bench/lib/node-red-runtime.ts) against the emulated camera in another
+ * process. From msg.payload "connect" into the session node to its `connected` message reaching
+ * the next node of the flow; "disconnect" in between. Baseline: the same two dgram round trips as
+ * benchmark 1, interleaved.
  *
  * Issue 12 adds two figures from the same run, interleaved too: the engine's own handshake (an
  * Endpoint in this process, link.connect() -> 'connected', to a second emulated camera) and what
  * one hop between two core nodes costs (a message into a function node `return msg;` -> the
- * helper node wired after it). Target: the flow's figure within the engine's plus two hops.
+ * node wired after it). Target: the flow's figure within the engine's plus two hops.
+ *
+ * Until issue 12 the flow ran in node-red-node-test-helper, whose sinon spies on every node's
+ * send, status and log (and on Node-RED's log, which every receive, send and done writes a metric
+ * to) keep each call with a captured stack: six such calls in a hop, seven in a connect, at tens
+ * of µs each. That made a hop 193-275 µs; no Node-RED installation pays it.
  */
 export async function nodered(options: BenchOptions): Promise<BenchResult> {
   const started = now();
   const connects = size(options, 'connects', 1000, 30);
   const warmup = size(options, 'warmup', 100, 5);
-  const load = createRequire(__filename);
-  const helper = load('node-red-node-test-helper') as TestHelper;
-  helper.init(load.resolve('node-red'));
-  // Loaded here, not imported at the top, so a node still being written fails this benchmark alone.
-  const network = ((await import('../nodes/vstar-network')) as { default: unknown }).default;
-  const session = ((await import('../nodes/vstar-session')) as { default: unknown }).default;
-  const coreNodes = join(
-    dirname(load.resolve('@node-red/nodes/package.json', { paths: [load.resolve('node-red')] })),
-    'core',
-  );
-  const functionNode = load(join(coreNodes, 'function', '10-function.js')) as unknown;
+  const red = await NodeRedRuntime.start();
   const emulator = await EmulatorProcess.spawn({ count: 2, first: '127.5.0.1' });
   const camera = emulator.cameras[0];
   const engineCamera = emulator.cameras[1];
@@ -74,22 +57,21 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
       reconnect: false,
       wires: [['out']],
     },
-    { id: 'out', z: 'tab', type: 'helper' },
+    { id: 'out', z: 'tab', type: 'bench-sink', wires: [] },
     { id: 'fn', z: 'tab', type: 'function', name: '', func: 'return msg;', outputs: 1, wires: [['hopOut']] },
-    { id: 'hopOut', z: 'tab', type: 'helper' },
+    { id: 'hopOut', z: 'tab', type: 'bench-sink', wires: [] },
   ];
-  await helper.load([network, session, functionNode], flow);
-  const sessionNode = helper.getNode('sess');
-  const out = helper.getNode('out');
-  const fnNode = helper.getNode('fn');
-  const hopOut = helper.getNode('hopOut');
-  if (!sessionNode || !out || !fnNode || !hopOut) throw new Error('flow did not deploy');
+  await red.deploy(flow);
+  const sessionNode = red.node('sess');
+  const out = red.sink('out');
+  const fnNode = red.node('fn');
+  const hopOut = red.sink('hopOut');
   let hopArrived: (() => void) | undefined;
-  hopOut.on('input', () => {
+  hopOut.onArrival = () => {
     const arrived = hopArrived;
     hopArrived = undefined;
     arrived?.();
-  });
+  };
   const hop = async (): Promise<number> => {
     const arrived = new Promise<void>((resolve) => {
       hopArrived = resolve;
@@ -122,13 +104,13 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
     return elapsed;
   };
   let waiting: { event: string; resolve: () => void } | undefined;
-  out.on('input', (msg) => {
+  out.onArrival = ({ msg }) => {
     if (waiting && msg.event === waiting.event) {
       const { resolve } = waiting;
       waiting = undefined;
       resolve();
     }
-  });
+  };
   const next = (event: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${event} message`)), 10_000);
@@ -177,7 +159,7 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
   }
   await closeSocket(socket);
   await endpoint.close();
-  await helper.unload();
+  await red.stop();
   await emulator.close();
 
   const p50 = percentile(flowMs, 0.5);
@@ -218,7 +200,7 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
     },
     {
       bench,
-      metric: 'p50 one hop between two core nodes (msg into a function node `return msg;` -> the helper node after it)',
+      metric: 'p50 one hop between two core nodes (msg into a function node `return msg;` -> the node after it)',
       value: ms(h50),
       baseline: `${ms(b50)} (2 dgram round trips, p50)`,
       ratio: ratio(h50, b50),
@@ -240,9 +222,10 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
     title: 'Handshake latency through Node-RED',
     rows,
     notes: [
-      `node-red-node-test-helper with the package's vstar-network and vstar-session nodes (camera by IP, ` +
+      `A Node-RED runtime in the benchmark's process (bench/lib/node-red-runtime.ts: admin API and comms set up, ` +
+        `no HTTP listener) with the package's vstar-network and vstar-session nodes (camera by IP, ` +
         `autoConnect and reconnect off); ${connects} connect/disconnect cycles after ${warmup} warm-up, ` +
-        'the message timed when it reaches a helper node wired after the session node. Interleaved with each cycle: ' +
+        'the message timed when it reaches the node wired after the session node. Interleaved with each cycle: ' +
         'two dgram round trips, one engine handshake (its own Endpoint, second camera, plaintext search) and one hop ' +
         'through a core function node.',
     ],

@@ -1,42 +1,35 @@
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { handleOf } from '../nodes/adapter/network-handle';
 import { BareClient } from './lib/bare-client';
 import { EmulatorProcess } from './lib/emulator-process';
+import { udpCounters } from './lib/kernel';
+import { type Arrival, NodeRedRuntime } from './lib/node-red-runtime';
+import { WindowProfiler } from './lib/profiler';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
-import { now } from './lib/util';
-
-/** The parts of node-red-node-test-helper (untyped) and of a Node-RED node this benchmark uses. */
-interface FlowNode {
-  on(event: 'input', listener: (msg: { event?: unknown }) => void): void;
-}
-interface TestHelper {
-  init(runtimePath: string, settings?: object): void;
-  load(modules: unknown[], flow: object[]): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): FlowNode | null | undefined;
-}
+import { collectGarbage, now, percentile } from './lib/util';
 
 /** The flow's cameras must all be up within this; beyond it the run counts as failed. */
 const GUARD_MS = 120_000;
 
 /**
  * 1d. Startup (issue 12): a vstar-network node and N vstar-session nodes (one per emulated camera,
- * by IP, autoConnect on) deploy at once (node-red-node-test-helper); from the start of the deploy
- * to the last session's `connected` message at the helper node they are all wired to. Baseline:
- * N handshakes one after another from a bare dgram socket (bench/lib/bare-client.ts) to the same
- * cameras, the same run.
+ * by IP, autoConnect on) deployed at once into a running Node-RED (bench/lib/node-red-runtime.ts);
+ * from the deploy to the last session's `connected` message at the node they are all wired to.
+ * Baseline: N handshakes one after another from a bare dgram socket (bench/lib/bare-client.ts) to
+ * the same cameras, the same run.
  */
 export async function startup(options: BenchOptions): Promise<BenchResult> {
   const started = now();
   const cameras = size(options, 'cameras', 1000, 50);
-  const load = createRequire(__filename);
-  const helper = load('node-red-node-test-helper') as TestHelper;
-  helper.init(load.resolve('node-red'));
-  const network = ((await import('../nodes/vstar-network')) as { default: unknown }).default;
-  const session = ((await import('../nodes/vstar-session')) as { default: unknown }).default;
+  const red = await NodeRedRuntime.start();
   const emulator = await EmulatorProcess.spawn({ count: cameras, first: '127.6.0.1' });
   const { dhPort, searchPort } = emulator.ready;
   try {
     // Baseline: one handshake after another; CLOSE afterwards so the cameras forget this client.
+    // Each measured span starts on a collected heap: what Node-RED's start left is neither's cost.
+    await collectGarbage();
     const bare = await BareClient.open(searchPort, 4 * 1024 * 1024);
     const bare0 = now();
     for (const camera of emulator.cameras) await bare.connect(camera.ip);
@@ -69,31 +62,43 @@ export async function startup(options: BenchOptions): Promise<BenchResult> {
         reconnect: true,
         wires: [['out']],
       })),
-      { id: 'out', z: 'tab', type: 'helper' },
+      { id: 'out', z: 'tab', type: 'bench-sink', wires: [] },
     ];
-    let connected = 0;
-    let lastAt = 0;
-    let allUp: (() => void) | undefined;
-    const up = new Promise<void>((resolve) => {
-      allUp = resolve;
-    });
-    // The helper node exists only once the flow is deployed, and the first sessions may connect
-    // while load() is still settling: count from the Node-RED runtime's side instead.
+    // --set profile=1: a CPU profile from the deploy to the last 'connected', summarised in the notes.
+    const profileDir = options.params?.profile ? join(tmpdir(), `startup-prof-${process.pid}`) : undefined;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    await collectGarbage();
+    const profiler = profileDir ? new WindowProfiler() : undefined;
+    await profiler?.start();
+    const udp0 = udpCounters();
+    const emulatorCpu0 = (await emulator.request('cpu')).cpuUs;
+    const cpu0 = process.cpuUsage();
     const t0 = now();
-    await helper.load([network, session], flow);
-    const loadedMs = now() - t0;
-    const out = helper.getNode('out');
-    if (!out) throw new Error('flow did not deploy');
-    out.on('input', (msg) => {
-      if (msg.event !== 'connected') return;
-      connected++;
-      lastAt = now();
-      if (connected === cameras) allUp?.();
+    await red.deploy(flow);
+    const deployedMs = now() - t0;
+    // The sink records every message from its creation on: none is missed while the deploy settles.
+    const sink = red.sink('out');
+    const connectedAt: number[] = [];
+    await new Promise<void>((resolve) => {
+      const guard = setTimeout(resolve, GUARD_MS);
+      const count = ({ msg, at }: Arrival): void => {
+        if (msg.event !== 'connected') return;
+        connectedAt.push(at - t0);
+        if (connectedAt.length !== cameras) return;
+        clearTimeout(guard);
+        resolve();
+      };
+      sink.arrivals.forEach(count);
+      sink.onArrival = count;
     });
-    const guard = new Promise<void>((resolve) => setTimeout(resolve, GUARD_MS).unref());
-    await Promise.race([up, guard]);
-    const flowMs = connected === cameras ? lastAt - t0 : NaN;
-    await helper.unload();
+    const connected = connectedAt.length;
+    const flowMs = connected === cameras ? Math.max(...connectedAt) : NaN;
+    const cpu = process.cpuUsage(cpu0);
+    const emulatorCpuMs = ((await emulator.request('cpu')).cpuUs - emulatorCpu0) / 1000;
+    const udp1 = udpCounters();
+    const stats = handleOf(red.node('net'))?.endpoint?.stats;
+    const profileTop = profiler && profileDir ? await profiler.stop(profileDir, 'startup') : undefined;
+    profiler?.close();
 
     const bench = `startup (${cameras} cameras)`;
     const rows: Row[] = [
@@ -121,13 +126,25 @@ export async function startup(options: BenchOptions): Promise<BenchResult> {
       title: 'Startup with many cameras',
       rows,
       notes: [
-        `node-red-node-test-helper: one vstar-network (plaintext search) and ${cameras} vstar-session nodes by IP ` +
-          `(autoConnect, reconnect on) wired to one helper node; helper.load() returned after ${ms(loadedMs)}. ` +
+        `A Node-RED runtime in the benchmark's process (bench/lib/node-red-runtime.ts: admin API and comms set up, ` +
+          `no HTTP listener); one full deploy of a vstar-network (default passphrases: a camera's first search goes out ` +
+          `in all four forms) and ${cameras} vstar-session nodes ` +
+          `by IP (autoConnect, reconnect on) wired to one node; the flows had started ${ms(deployedMs)} after the deploy. ` +
           `Emulated cameras in one process at 127.6.0.1 upward. The baseline client closes its sessions before the deploy.`,
+        `'connected' at the next node from the deploy: first ${ms(Math.min(...connectedAt))}, ` +
+          `half ${ms(percentile(connectedAt, 0.5))}, 90 % ${ms(percentile(connectedAt, 0.9))}, last ${ms(flowMs)}; ` +
+          `kernel UDP receive-buffer drops meanwhile: ${udp1.rcvbufErrors - udp0.rcvbufErrors}. ` +
+          `CPU from the deploy to the last 'connected': Node-RED's process ${ms((cpu.user + cpu.system) / 1000)}, ` +
+          `the emulator's ${ms(emulatorCpuMs)}` +
+          (stats ? `; the network node sent ${stats.sent} and received ${stats.ppppIn} PPPP datagrams.` : '.'),
+        ...(profileTop
+          ? [`Profile of the deploy (${profileDir ?? ''}/startup.cpuprofile), self time: ${profileTop.join('; ')}.`]
+          : []),
       ],
       seconds: (now() - started) / 1000,
     };
   } finally {
+    await red.stop();
     await emulator.close();
   }
 }

@@ -60,9 +60,13 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
   const warnedForeign = new Set<string>();
   const fallbackTopic = specTopic(config.spec);
 
-  const camera = () => cameraFor(endpoint, identity);
+  /** msg.topic of the camera last connected: worked out once per camera, not once per message. */
+  let identityTopic = '';
+
+  const camera = () => cameraFor(endpoint, identity, identityTopic);
 
   const announceConnected = (connected: LinkConnected): void => {
+    if (identity?.uid !== connected.uid) identityTopic = topicOf(connected.uid);
     identity = { uid: connected.uid, did: connected.did, ip: connected.peer.address };
     lostBefore = false;
     const payload = {
@@ -71,22 +75,25 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
       attempt: connected.attempt,
       peer: { address: connected.peer.address, port: connected.peer.port },
     };
-    // The flow hears first: the status round trip to the editor is not on the event's path.
-    node.send(vstarMessage('connected', topicOf(connected.uid), payload, camera()));
-    view.set(good(`connected ${Math.round(connected.handshakeMs)} ms`));
+    // The flow hears first: the status round trip to the editor follows the message.
+    node.send(vstarMessage('connected', identityTopic, payload, camera()));
+    view.setSoon(good(`connected ${Math.round(connected.handshakeMs)} ms`));
   };
 
+  // Shown after the attempt's first search has gone out (the link tells before it sends).
   const onConnecting = guarded(node, 'connecting', ({ attempt }: LinkEvents['connecting'][0]) => {
     const verb = lostBefore ? 'reconnecting' : 'connecting';
-    view.set(busy(attempt > 1 ? `${verb} (attempt ${attempt})` : verb));
+    view.setSoon(busy(attempt > 1 ? `${verb} (attempt ${attempt})` : verb));
   });
   const onConnected = guarded(node, 'connected', (connected: LinkConnected) => announceConnected(connected));
   const onDisconnected = guarded(node, 'disconnected', (event: LinkEvents['disconnected'][0]) => {
     const { reason, detail } = event;
     if (reason !== 'closed') lostBefore = true;
-    view.set(disconnectedStatus(reason, detail));
     const payload = detail === undefined ? { reason } : { reason, detail };
-    node.send(vstarMessage('disconnected', topicOf(event.uid ?? identity?.uid ?? fallbackTopic), payload, camera()));
+    const uid = event.uid ?? identity?.uid;
+    const topic = uid !== undefined && uid === identity?.uid ? identityTopic : topicOf(uid ?? fallbackTopic);
+    node.send(vstarMessage('disconnected', topic, payload, camera()));
+    view.setSoon(disconnectedStatus(reason, detail));
   });
   const onHandshakeFailed = guarded(node, 'handshake', (event: LinkEvents['handshake-failed'][0]) => {
     if (stoppedByUser) return;
@@ -117,7 +124,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
       } else if (command === 'disconnect') {
         stoppedByUser = true;
         link.disconnect();
-        view.set(idle('disconnected'));
+        view.setSoon(idle('disconnected'));
         done();
       } else {
         // Refused: the status says so for a moment, then shows the session again.
@@ -156,7 +163,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
       }),
     );
   } else if (config.autoConnect) {
-    view.set(busy('connecting'));
+    view.setSoon(busy('connecting'));
     link.connect();
   } else {
     view.set(idle('idle'));

@@ -74,6 +74,8 @@ export class Membership implements NetworkUser {
   leave(): void {
     this.left = true;
     this.listener = undefined;
+    // A status still to be shown must not reach a node that has closed.
+    this.view.dispose();
     this.handle.deregister(this);
     this.settleWaiters();
   }
@@ -154,6 +156,7 @@ export function breakNode(
   if (log) reportError(node, error);
   node.on('input', (_msg, _send, done) => done(new Error(error)));
   node.on('close', (_removed: boolean, done: () => void) => {
+    view.dispose();
     cleanup?.();
     done();
   });

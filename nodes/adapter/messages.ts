@@ -68,14 +68,16 @@ export function topicOf(uid: string | undefined): string {
  * session is connected (or was last connected) to, never the DDNS password. Another address
  * claiming the same UID (an impostor, or a second camera with one UID) never lends its record:
  * a flow opening `msg.camera.ip:httpPort` must reach the camera the session talks to. Without a
- * reply from that address, only what the session learned itself.
+ * reply from that address, only what the session learned itself. `topic` is `topicOf(identity.uid)`,
+ * for a caller that already has it.
  */
 export function cameraFor(
   endpoint: Endpoint,
   identity: CameraIdentity | undefined,
+  topic = identity === undefined ? '' : topicOf(identity.uid),
 ): CameraRecord | CameraIdentity | undefined {
   if (!identity) return undefined;
-  const sighting = endpoint.table.heardFrom(identity.ip, topicOf(identity.uid));
+  const sighting = endpoint.table.heardFrom(identity.ip, topic);
   return sighting ? endpoint.record(sighting, false) : identity;
 }
 

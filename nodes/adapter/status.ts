@@ -54,6 +54,24 @@ export function heartbeatStatus(report: HeartbeatReport, misses: number): NodeSt
 const MAX_TEXT = 100;
 
 /**
+ * Views with a status to show once the current event is over: one setImmediate for all of them,
+ * not one each (a network coming up tells a thousand nodes at once, bench/startup.ts).
+ */
+let pendingViews: StatusView[] = [];
+
+function flushPendingViews(): void {
+  const views = pendingViews;
+  pendingViews = [];
+  for (const view of views) {
+    try {
+      view.renderPending();
+    } catch {
+      // Outside any handler's guard here: a status a closing node refuses must not crash Node-RED.
+    }
+  }
+}
+
+/**
  * A node's status is its own unless its network has trouble: then the network's status shows,
  * and the node's own comes back by itself when the trouble goes (a transient error clears itself).
  */
@@ -62,7 +80,9 @@ export class StatusView {
   private network: NodeStatus | undefined;
   private notice: NodeStatus | undefined;
   private noticeTimer: NodeJS.Timeout | undefined;
-  private shown = '';
+  /** What the node last showed; nothing yet at first. */
+  private shown: NodeStatus | undefined;
+  private pending = false;
 
   constructor(private readonly node: Pick<Node, 'status'>) {}
 
@@ -70,6 +90,18 @@ export class StatusView {
     this.endNotice();
     this.own = status;
     this.render();
+  }
+
+  /**
+   * Like `set`, but shown once the current event is over. Node-RED delivers a sent message on the
+   * next turn of the event loop (setImmediate): a status shown at once, by an editor round trip
+   * of its own, would come before the message the flow is waiting for, and before the datagram a
+   * handshake is waiting for (bench/nodered.ts). Any status set meanwhile is newer and wins.
+   */
+  setSoon(status: NodeStatus): void {
+    this.endNotice();
+    this.own = status;
+    this.renderSoon();
   }
 
   /**
@@ -89,14 +121,17 @@ export class StatusView {
 
   /** The node is closing: no timer may outlive it. */
   dispose(): void {
-    if (this.noticeTimer) clearTimeout(this.noticeTimer);
-    this.noticeTimer = undefined;
-    this.notice = undefined;
+    this.endNoticeTimer();
+    this.pending = false;
   }
 
+  /**
+   * Shown once the current event is over, like `setSoon`: when a network comes up, its many
+   * users' statuses follow the sessions' first datagrams rather than hold them up (bench/startup.ts).
+   */
   setNetwork(condition: NetworkCondition): void {
     this.network = networkStatus(condition);
-    this.render();
+    this.renderSoon();
   }
 
   clear(): void {
@@ -108,7 +143,27 @@ export class StatusView {
 
   private endNotice(): void {
     if (!this.notice) return;
-    this.dispose();
+    this.endNoticeTimer();
+  }
+
+  private endNoticeTimer(): void {
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
+    this.notice = undefined;
+  }
+
+  /** @internal the shared setImmediate's call; nothing when the view was disposed meanwhile. */
+  renderPending(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.render();
+  }
+
+  private renderSoon(): void {
+    if (this.pending) return;
+    this.pending = true;
+    if (pendingViews.length === 0) setImmediate(flushPendingViews);
+    pendingViews.push(this);
   }
 
   private render(): void {
@@ -117,9 +172,10 @@ export class StatusView {
       chosen.text !== undefined && chosen.text.length > MAX_TEXT
         ? { ...chosen, text: `${chosen.text.slice(0, MAX_TEXT - 1)}…` }
         : chosen;
-    const key = JSON.stringify(status);
-    if (key === this.shown) return;
-    this.shown = key;
+    // Field by field, not a JSON key per render: a status is three strings at most.
+    const shown = this.shown;
+    if (shown && shown.fill === status.fill && shown.shape === status.shape && shown.text === status.text) return;
+    this.shown = status;
     this.node.status(status);
   }
 }

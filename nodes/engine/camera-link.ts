@@ -65,7 +65,7 @@ export interface LinkHost {
   sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined;
   /** The session's peer or its searching flag changed: the endpoint re-routes datagrams. */
   routeChanged(link: CameraLink, previousPeer: Address | undefined): void;
-  canStart(): boolean;
+  canStart(link: CameraLink): boolean;
   /** The session connected: the endpoint looks for other links that name this same camera. */
   identified(link: CameraLink): void;
 }
@@ -496,7 +496,7 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
 
   private startAttempt(): void {
     if (this.leader) return;
-    if (!this.host.canStart()) {
+    if (!this.host.canStart(this)) {
       this.setState('waiting');
       return;
     }

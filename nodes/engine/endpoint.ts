@@ -44,6 +44,12 @@ export interface EndpointOptions {
   readonly maxCameras: number;
   /** Cameras with a session at once; `link` refuses more. */
   readonly maxSessions: number;
+  /**
+   * Handshakes in flight at once; more attempts wait their turn (first come, first served). A
+   * handshake counts for one search interval at most, so cameras that do not answer cannot hold
+   * the others back.
+   */
+  readonly maxHandshakes: number;
   /** SO_RCVBUF for both sockets: a burst of discovery replies beyond it is dropped by the kernel. */
   readonly receiveBufferBytes: number;
   /** Delay between attempts to bind a socket that could not be bound. */
@@ -63,6 +69,7 @@ export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   passphrases: KNOWN_PASSPHRASES,
   maxCameras: DEFAULT_DISCOVERY_CAPACITY,
   maxSessions: 16_384,
+  maxHandshakes: 64,
   receiveBufferBytes: 4 * 1024 * 1024,
   bindRetryMs: 5000,
   clock: () => performance.now(),
@@ -123,6 +130,12 @@ const FOREIGN_CLAIM_MIN_LENGTH = 24;
 const FOCUSED_SEARCH_ROUNDS = 1;
 /** close() waits at most this long for the sessions' CLOSE datagrams to leave before closing the sockets. */
 const CLOSE_FLUSH_MS = 250;
+/**
+ * How long a handshake counts against `maxHandshakes`: one search interval. A camera that answers
+ * at all has answered by then; one that does not must not keep the next camera waiting for the
+ * whole handshake timeout.
+ */
+const HANDSHAKE_SLOT_MS = DEFAULT_SESSION_TIMING.searchIntervalMs;
 
 interface ActiveScan {
   readonly startedAt: number;
@@ -166,6 +179,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly byUid = new Map<string, CameraLink | Set<CameraLink>>();
   /** When each link was last told of a foreign claim: a flood of forgeries is counted, not relayed one by one. */
   private readonly claimToldAt = new Map<CameraLink, number>();
+  /**
+   * Links whose handshake counts against `maxHandshakes`, with when it began: oldest first. When
+   * 1000 sessions started at once (a deploy, bench/startup.ts), replies queued behind each other
+   * for longer than the 100 ms after which a session repeats its PUNCH, the camera answered each
+   * repeat with three more P2P_RDY, and the extra work delayed the rest further: 1.5-3.7 PUNCHes
+   * and 5-11 P2P_RDY per session instead of 1 and 3.
+   */
+  private readonly handshakes = new Map<CameraLink, number>();
+  /** Links whose attempt waits for a handshake to end, in the order they asked. */
+  private readonly waitingForHandshake = new Set<CameraLink>();
+  private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly lastWarning = new Map<string, number>();
   private readonly linkHost: LinkHost;
   private scan_: ActiveScan | undefined;
@@ -202,8 +226,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       wakeBy: (link, at) => this.scheduler.wakeBy(link, at),
       sessionConfig: (spec, lastPeerIp, lastEncryption) => this.sessionConfig(spec, lastPeerIp, lastEncryption),
       routeChanged: (link, previous) => this.routeChanged(link, previous),
-      canStart: () => this.stateValue === 'ready',
-      identified: (link) => this.absorbSameCamera(link),
+      canStart: (link) => this.mayHandshake(link),
+      identified: (link) => {
+        this.handshakeEnded(link);
+        this.absorbSameCamera(link);
+      },
     };
     this.opening = this.open();
   }
@@ -329,6 +356,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       this.dropIfUnused(leader);
       return;
     }
+    this.waitingForHandshake.delete(link);
     link.halt();
     link.removeAllListeners();
     this.scheduler.delete(link);
@@ -372,6 +400,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   private join(follower: CameraLink, leader: CameraLink, how: string): void {
+    this.waitingForHandshake.delete(follower);
     follower.follow(leader);
     this.scheduler.delete(follower);
     this.setSearching(follower, false);
@@ -395,6 +424,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.byUid.clear();
     for (const link of this.uidIndexed()) link.indexedUid = undefined;
     this.claimToldAt.clear();
+    this.handshakes.clear();
+    this.waitingForHandshake.clear();
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     this.scheduler.close();
     if (this.bindTimer) clearTimeout(this.bindTimer);
     this.bindTimer = undefined;
@@ -491,6 +524,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         const peer = link.peer;
         if (peer) this.byPeer.remove(peer, link);
         this.claimToldAt.delete(link);
+        this.handshakes.delete(link);
         Object.assign(this.stats, stats);
       },
     };
@@ -752,7 +786,55 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const peer = link.peer;
     if (peer) this.byPeer.add(peer, link);
     this.indexUid(link, peer ? link.peerUid : undefined);
-    this.setSearching(link, link.handshaking);
+    const searching = link.handshaking;
+    // An attempt begins with a search; it is over when the link has neither a search nor a peer.
+    if (searching && !this.searching.has(link)) this.handshakes.set(link, this.options.clock());
+    else if (!searching && !peer) this.handshakeEnded(link);
+    this.setSearching(link, searching);
+  }
+
+  /** Whether `link` may start an attempt now; if not, it is resumed when its turn comes. */
+  private mayHandshake(link: CameraLink): boolean {
+    if (this.stateValue !== 'ready') return false;
+    this.expireHandshakes();
+    if (this.handshakes.size < this.options.maxHandshakes) return true;
+    this.waitingForHandshake.add(link);
+    this.armHandshakeTimer();
+    return false;
+  }
+
+  private handshakeEnded(link: CameraLink): void {
+    if (this.handshakes.delete(link) && this.waitingForHandshake.size > 0) this.admitWaiting();
+  }
+
+  private admitWaiting(): void {
+    this.expireHandshakes();
+    for (const link of this.waitingForHandshake) {
+      if (this.handshakes.size >= this.options.maxHandshakes) break;
+      this.waitingForHandshake.delete(link);
+      // It starts (and takes its place) only if it still wants to: the user may have said disconnect.
+      link.resume();
+    }
+    this.armHandshakeTimer();
+  }
+
+  private expireHandshakes(): void {
+    const oldest = this.options.clock() - HANDSHAKE_SLOT_MS;
+    for (const [link, startedAt] of this.handshakes) {
+      if (startedAt > oldest) return;
+      this.handshakes.delete(link);
+    }
+  }
+
+  /** While links wait and every place is taken, the oldest handshake's place frees by time at the latest. */
+  private armHandshakeTimer(): void {
+    if (this.handshakeTimer || this.waitingForHandshake.size === 0) return;
+    const first = this.handshakes.values().next();
+    const delay = first.done ? 0 : Math.max(0, first.value + HANDSHAKE_SLOT_MS - this.options.clock());
+    this.handshakeTimer = setTimeout(() => {
+      this.handshakeTimer = undefined;
+      this.admitWaiting();
+    }, delay);
   }
 
   private setSearching(link: CameraLink, searching: boolean): void {
