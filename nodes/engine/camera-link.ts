@@ -54,6 +54,8 @@ export interface LinkEvents {
 export interface LinkHost {
   now(): number;
   send(data: Buffer, to: Address): void;
+  /** Like send, for datagrams whose failure nobody needs to hear of (see SessionOutput.acknowledge). */
+  acknowledge(data: Buffer, to: Address): void;
   schedule(link: CameraLink, atMs: number | undefined): void;
   /** Like schedule, but only ever moves the wakeup earlier: cheap to call on every datagram. */
   wakeBy(link: CameraLink, atMs: number | undefined): void;
@@ -454,6 +456,11 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
   /** @internal SessionOutput: a datagram from this link's session. */
   send(data: Buffer, to: Address): void {
     this.host.send(data, to);
+  }
+
+  /** @internal SessionOutput: an acknowledgement from this link's session. */
+  acknowledge(data: Buffer, to: Address): void {
+    this.host.acknowledge(data, to);
   }
 
   /** @internal SessionOutput: an event from this link's session. */

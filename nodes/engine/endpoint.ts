@@ -222,6 +222,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.linkHost = {
       now: () => this.options.clock(),
       send: (data, to) => this.sendPppp(data, to),
+      acknowledge: (data, to) => this.acknowledgePppp(data, to),
       schedule: (link, at) => this.scheduler.set(link, at),
       wakeBy: (link, at) => this.scheduler.wakeBy(link, at),
       sessionConfig: (spec, lastPeerIp, lastEncryption) => this.sessionConfig(spec, lastPeerIp, lastEncryption),
@@ -511,7 +512,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     const stats = { ...this.stats };
     return {
       // It runs while the sockets bind: the rehearsed link may start although the endpoint is not ready.
-      host: { ...this.linkHost, send: () => undefined, canStart: () => true },
+      host: { ...this.linkHost, send: () => undefined, acknowledge: () => undefined, canStart: () => true },
       deliver: (data, from) => this.onPppp(data, { ...from, family: 'IPv4', size: data.length }),
       warm: (uid, ip) => {
         this.linkToSameCamera({ kind: 'uid', uid });
@@ -677,6 +678,18 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.stats.sent++;
     this.sendsInFlight++;
     socket.send(data, to.port, to.address, this.afterSend);
+  }
+
+  /**
+   * Without a callback: dgram then neither reports the outcome nor queues a tick for it. Such a
+   * send is not waited for on close (only CLOSEs need that), and its failure is not counted: the
+   * same fault fails the session's own sends (probes, searches, DRWs), which are.
+   */
+  private acknowledgePppp(data: Buffer, to: Address): void {
+    const socket = this.ppppSocket;
+    if (!socket) return;
+    this.stats.sent++;
+    socket.send(data, to.port, to.address);
   }
 
   /**

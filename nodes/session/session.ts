@@ -148,6 +148,13 @@ export interface SessionStats {
 export interface SessionOutput {
   /** A datagram to send to `to`. */
   send(data: Buffer, to: Address): void;
+  /**
+   * An acknowledgement (ALIVE_ACK, DRW_ACK) to send to `to`: its loss is absorbed by the protocol
+   * (the peer sends again and gets another), so the output need not learn how the send went. One
+   * ALIVE_ACK per session-second is most of what an endpoint with many idle sessions sends, and a
+   * send that reports back costs dgram a callback on the next tick (issue 12).
+   */
+  acknowledge(data: Buffer, to: Address): void;
   /** An event to report. */
   report(event: SessionEvent): void;
 }
@@ -163,6 +170,10 @@ class ActionCollector implements SessionOutput {
   readonly actions: SessionAction[] = [];
 
   send(data: Buffer, to: Address): void {
+    this.actions.push({ kind: 'send', to, data });
+  }
+
+  acknowledge(data: Buffer, to: Address): void {
     this.actions.push({ kind: 'send', to, data });
   }
 
@@ -562,7 +573,7 @@ export class Session {
       case 'alive':
         // One preencoded ALIVE_ACK per form, shared by every session: nothing is built per ALIVE.
         this.alivesAnsweredCount++;
-        out.send(sealedAliveAck(this.cipher ?? null), peer);
+        out.acknowledge(sealedAliveAck(this.cipher ?? null), peer);
         return;
       case 'alive-ack':
         return this.onAliveAck(out, nowMs);
@@ -615,7 +626,7 @@ export class Session {
     const result = receiver.receive(index, data);
     if (channel === 0) this.parkCommandReceiver(receiver);
     if (result.duplicate) this.counts().duplicates++;
-    if (result.ack.length > 0) this.sendMessage(out, { kind: 'drw-ack', channel, indices: result.ack });
+    if (result.ack.length > 0) this.acknowledgeDrws(out, channel, result.ack);
     this.deliver(out, channel, firstIndex, result.deliver);
   }
 
@@ -623,7 +634,7 @@ export class Session {
     const receiver = (this.videoReceiver ??= new LossyDrwReceiver(this.configValue.reorderWindow, VIDEO_GAP_WAIT_MS));
     const result = receiver.receive(index, data, nowMs);
     if (result.duplicate) this.counts().duplicates++;
-    this.sendMessage(out, { kind: 'drw-ack', channel: VIDEO_CHANNEL, indices: result.ack });
+    this.acknowledgeDrws(out, VIDEO_CHANNEL, result.ack);
     for (const run of result.runs) this.deliver(out, VIDEO_CHANNEL, run.firstIndex, run.chunks);
   }
 
@@ -760,6 +771,12 @@ export class Session {
 
   private sendMessage(out: SessionOutput, message: PpppMessage): void {
     this.send(out, encodePppp(message));
+  }
+
+  private acknowledgeDrws(out: SessionOutput, channel: number, indices: readonly number[]): void {
+    const to = this.peerValue;
+    if (!to) return;
+    out.acknowledge(seal(this.cipher ?? null, encodePppp({ kind: 'drw-ack', channel, indices })), to);
   }
 
   private send(out: SessionOutput, plain: Buffer): void {
