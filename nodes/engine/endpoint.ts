@@ -17,9 +17,9 @@ import {
   DiscoveryTable,
   type SightingOutcome,
 } from './discovery-table';
-import { type LentSockets, rehearseOnce } from './rehearsal';
+import { type LentSocket, type LentSockets, rehearseOnce } from './rehearsal';
 import { Scheduler } from './scheduler';
-import { type UdpSocket, bindUdp, closeUdp, errorCode } from './udp';
+import { bindUdp, closeUdp, errorCode } from './udp';
 
 /**
  * The engine's socket owner: one DH socket and one PPPP socket, every session on this network
@@ -789,6 +789,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 }
 
 const PLAIN_FORM: readonly null[] = [null];
+
+/** A bound socket, or one a rehearsal lent (rehearsal.ts). */
+type UdpSocket = dgram.Socket | LentSocket;
 
 /** The fields a session's config has of its own; it inherits the rest from the endpoint's. */
 type SessionSpecifics = Partial<Pick<SessionConfig, 'searchTargets' | 'focusedSearch' | 'uid' | 'pinnedIp'>>;

@@ -1,11 +1,11 @@
-import type dgram from 'node:dgram';
+// A named type import: the package's declarations must not need esModuleInterop (test/e2e/pack.test.ts).
+import type { RemoteInfo } from 'node:dgram';
 import { type Address } from '../wire/address';
 import { buildDhReply } from '../wire/dh';
 import { parseDid } from '../wire/did';
 import { encodePppp } from '../wire/pppp';
 import type { CameraLink } from './camera-link';
 import type { Endpoint } from './endpoint';
-import { type UdpSocket } from './udp';
 
 /**
  * Runs a discovery and a handshake, as a flow does after a deploy, through an endpoint of their
@@ -36,9 +36,15 @@ const ROUNDS = 20;
 const CAMERA: Address = { address: '192.0.2.1', port: 32100 };
 const UID = 'VSTB000000AAAAA';
 
-/** @internal A socket lent to a rehearsing endpoint: it sends nowhere and hears what the rehearsal says. */
-export interface LentSocket extends UdpSocket {
-  listen(onMessage: (data: Buffer, from: dgram.RemoteInfo) => void): void;
+/**
+ * @internal A socket lent to a rehearsing endpoint: what the endpoint does with a bound one
+ * (send, close, address), sending nowhere, and it hears what the rehearsal says.
+ */
+export interface LentSocket {
+  send(data: Buffer, port: number, address: string, callback: (error: Error | null) => void): void;
+  close(callback: () => void): void;
+  address(): { readonly port: number };
+  listen(onMessage: (data: Buffer, from: RemoteInfo) => void): void;
 }
 
 /** @internal */
@@ -48,9 +54,9 @@ export interface LentSockets {
 }
 
 class MuteSocket implements LentSocket {
-  private onMessage: ((data: Buffer, from: dgram.RemoteInfo) => void) | undefined;
+  private onMessage: ((data: Buffer, from: RemoteInfo) => void) | undefined;
 
-  listen(onMessage: (data: Buffer, from: dgram.RemoteInfo) => void): void {
+  listen(onMessage: (data: Buffer, from: RemoteInfo) => void): void {
     this.onMessage = onMessage;
   }
 

@@ -1,12 +1,5 @@
 import dgram from 'node:dgram';
 
-/** What the engine does with a bound socket; a rehearsal lends it mute ones (rehearsal.ts). */
-export interface UdpSocket {
-  send(data: Buffer, port: number, address: string, callback: (error: Error | null) => void): void;
-  close(callback: () => void): void;
-  address(): { readonly port: number };
-}
-
 export interface BindOptions {
   readonly address: string;
   readonly port: number;
@@ -52,7 +45,7 @@ export function bindUdp(
 }
 
 /** Closes a socket and resolves once it emitted `close`; closing a closed socket resolves at once. */
-export function closeUdp(socket: UdpSocket): Promise<void> {
+export function closeUdp(socket: { close(callback: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => {
     try {
       socket.close(() => resolve());
