@@ -516,11 +516,13 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
     this.attempt++;
     this.session = new Session(config);
     this.reassembler = undefined;
-    this.setState('connecting');
-    this.emit('connecting', { attempt: this.attempt });
+    // The first search goes out before anyone hears of the attempt: listeners (node statuses)
+    // are not on the way of a camera that answers within a millisecond (issue 14).
     this.session.startInto(this, this.host.now());
     this.syncRoute();
     this.host.schedule(this, this.nextWakeMs());
+    this.setState('connecting');
+    this.emit('connecting', { attempt: this.attempt });
   }
 
   private endSession(): void {

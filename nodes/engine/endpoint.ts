@@ -19,7 +19,7 @@ import {
   DiscoveryTable,
   type SightingOutcome,
 } from './discovery-table';
-import { type RehearsalStage, rehearseOnce } from './rehearsal';
+import { type LentSocket, type LentSockets, rehearseOnce } from './rehearsal';
 import { Scheduler } from './scheduler';
 import { bindUdp, closeUdp, errorCode } from './udp';
 
@@ -161,8 +161,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     scans: 0,
   };
   readonly table: DiscoveryTable;
-  private dhSocket: dgram.Socket | undefined;
-  private ppppSocket: dgram.Socket | undefined;
+  private dhSocket: UdpSocket | undefined;
+  private ppppSocket: UdpSocket | undefined;
   private stateValue: EndpointState = 'binding';
   private stateDetail: string | undefined;
   private readonly scheduler: Scheduler<CameraLink>;
@@ -192,6 +192,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly lastWarning = new Map<string, number>();
   private readonly linkHost: LinkHost;
+  /** The sockets' message handlers, one function each whether the socket is bound or lent (rehearsal.ts). */
+  private readonly hearDh = (data: Buffer, from: dgram.RemoteInfo): void => this.onDh(data, from);
+  private readonly hearPppp = (data: Buffer, from: dgram.RemoteInfo): void => this.onPppp(data, from);
   private scan_: ActiveScan | undefined;
   private bindTimer: NodeJS.Timeout | undefined;
   private readyWaiters: (() => void)[] = [];
@@ -206,16 +209,24 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private readonly encryption: EncryptionMode;
   /** Every form a LAN_SEARCH can take here (plaintext first), shared by every session's config. */
   private readonly searchForms: readonly (CipherKey | null)[];
-  /** Shared by every session (each inherits it, `specialise`); made on first use, options never change. */
-  private baseConfig: SessionConfig | undefined;
+  /**
+   * Shared by every session (each inherits it, `specialise`). Made with the endpoint, not at the
+   * first link: that link is a camera's first handshake, and it should not wait for this.
+   */
+  private readonly baseConfig: SessionConfig;
 
-  constructor(options: Partial<EndpointOptions> = {}) {
+  /**
+   * `lent`: for rehearsal.ts only (@internal), sockets to use instead of binding any; such an
+   * endpoint is ready at once and what it sends goes nowhere.
+   */
+  constructor(options: Partial<EndpointOptions> = {}, lent?: LentSockets) {
     super();
     this.options = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
     const candidates = this.options.passphrases.map(deriveKey);
     this.encryption = { mode: 'auto', candidates };
     this.searchForms = [null, ...candidates];
     this.table = new DiscoveryTable(this.options.maxCameras);
+    this.baseConfig = this.makeBaseConfig();
     this.scheduler = new Scheduler(this.options.clock, (links, now) => {
       for (const link of links) link.wake(now);
     });
@@ -233,7 +244,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         this.absorbSameCamera(link);
       },
     };
-    this.opening = this.open();
+    if (lent) this.adopt(lent);
+    else this.opening = this.open();
   }
 
   get state(): EndpointState {
@@ -288,11 +300,21 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
         errors: [`network not ready (${this.stateDetail ?? this.stateValue})`],
       });
     }
+    const socket = this.dhSocket;
+    const startedAt = this.options.clock();
+    const errors: string[] = [];
+    // The probes first: what follows is bookkeeping no camera waits for (bench/cold.ts). Replies,
+    // and a failed send's callback, come in later turns, when the scan below is in place.
+    for (const target of targets) {
+      socket.send(DH_PROBE, this.options.dhPort, target, (error) => {
+        if (!error) return;
+        errors.push(`${target}:${this.options.dhPort}: ${error.message}`);
+        this.warn('dh-send', `discovery probe to ${target}:${this.options.dhPort} failed: ${error.message}`);
+      });
+    }
     this.stats.scans++;
     this.table.beginScan();
-    const startedAt = this.options.clock();
     const seen = new Map<string, CameraSighting>();
-    const errors: string[] = [];
     let finish = (): void => undefined;
     const promise = new Promise<ScanResult>((resolve) => {
       finish = () => {
@@ -314,14 +336,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     });
     const timer = setTimeout(() => finish(), Math.max(0, windowMs));
     this.scan_ = { startedAt, seen, errors, promise, finish, timer };
-    const socket = this.dhSocket;
-    for (const target of targets) {
-      socket.send(DH_PROBE, this.options.dhPort, target, (error) => {
-        if (!error) return;
-        errors.push(`${target}:${this.options.dhPort}: ${error.message}`);
-        this.warn('dh-send', `discovery probe to ${target}:${this.options.dhPort} failed: ${error.message}`);
-      });
-    }
     return promise;
   }
 
@@ -433,7 +447,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (this.bindTimer) clearTimeout(this.bindTimer);
     this.bindTimer = undefined;
     this.setState('closed', undefined);
-    const sockets = [this.dhSocket, this.ppppSocket].filter((s): s is dgram.Socket => s !== undefined);
+    const sockets = [this.dhSocket, this.ppppSocket].filter((s): s is UdpSocket => s !== undefined);
     this.dhSocket = undefined;
     this.ppppSocket = undefined;
     // Halting the links queued a CLOSE to every connected camera, which frees its session slot at
@@ -456,6 +470,14 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.sendsDrained = undefined;
   }
 
+  private adopt(lent: LentSockets): void {
+    lent.dh.listen(this.hearDh);
+    lent.pppp.listen(this.hearPppp);
+    this.dhSocket = lent.dh;
+    this.ppppSocket = lent.pppp;
+    this.setState('ready', undefined);
+  }
+
   private async open(): Promise<void> {
     const { bind, localDhPort, localPort, receiveBufferBytes } = this.options;
     let which = `DH port ${localDhPort}`;
@@ -463,17 +485,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
       if (!this.dhSocket) {
         const binding = bindUdp(
           { address: bind, port: localDhPort, broadcast: true, receiveBufferBytes },
-          (data, from) => this.onDh(data, from),
+          this.hearDh,
           (error) => this.onSocketError(error),
         );
         // While the kernel binds, before anything can scan or connect: see rehearsal.ts.
-        rehearseOnce(() => this.rehearsalStage());
+        rehearseOnce((lent) => new Endpoint(this.options, lent));
         this.dhSocket = await binding;
       }
       which = `port ${localPort}`;
       this.ppppSocket ??= await bindUdp(
         { address: bind, port: localPort, broadcast: true, receiveBufferBytes },
-        (data, from) => this.onPppp(data, from),
+        this.hearPppp,
         (error) => this.onSocketError(error),
       );
     } catch (error) {
@@ -502,33 +524,6 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.setState('ready', undefined);
     for (const waiter of this.readyWaiters.splice(0)) waiter();
     for (const link of this.links.values()) link.resume();
-  }
-
-  /**
-   * The endpoint's own routing and link host for rehearsal.ts, with sending switched off: the
-   * rehearsed handshake runs through the very functions a real one will, then leaves no trace.
-   */
-  private rehearsalStage(): RehearsalStage {
-    const stats = { ...this.stats };
-    return {
-      // It runs while the sockets bind: the rehearsed link may start although the endpoint is not ready.
-      host: { ...this.linkHost, send: () => undefined, acknowledge: () => undefined, canStart: () => true },
-      deliver: (data, from) => this.onPppp(data, { ...from, family: 'IPv4', size: data.length }),
-      warm: (uid, ip) => {
-        this.linkToSameCamera({ kind: 'uid', uid });
-        this.linkToSameCamera({ kind: 'ip', ip });
-      },
-      clear: (link) => {
-        this.scheduler.delete(link);
-        this.setSearching(link, false);
-        this.indexUid(link, undefined);
-        const peer = link.peer;
-        if (peer) this.byPeer.remove(peer, link);
-        this.claimToldAt.delete(link);
-        this.handshakes.delete(link);
-        Object.assign(this.stats, stats);
-      },
-    };
   }
 
   private onSocketError(error: Error): void {
@@ -704,7 +699,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   };
 
   private sessionConfig(spec: CameraSpec, lastPeerIp?: string, lastEncryption?: string): SessionConfig | undefined {
-    const base = (this.baseConfig ??= this.makeBaseConfig());
+    const base = this.baseConfig;
     const { searchPort } = this.options;
     const broadcast = base.searchTargets;
     switch (spec.kind) {
@@ -877,6 +872,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
 const PLAIN_FORM: readonly null[] = [null];
 
+/** A bound socket, or one a rehearsal lent (rehearsal.ts). */
+type UdpSocket = dgram.Socket | LentSocket;
+
+/** The fields a session's config has of its own; it inherits the rest from the endpoint's. */
+type SessionSpecifics = Partial<Pick<SessionConfig, 'searchTargets' | 'focusedSearch' | 'uid' | 'pinnedIp' | 'shared'>>;
+
 /**
  * A session's config as the endpoint's shared one plus the few fields of its own (targets, pin,
  * UID, focused search), which inherits the rest: a full copy per session was ~130 B of the
@@ -884,15 +885,19 @@ const PLAIN_FORM: readonly null[] = [null];
  * through the prototype are as fast for V8; a spread copy would lose the inherited fields, and no
  * code copies a session's config. `shared` names the base: a connected session keeps only that.
  */
-function specialise(base: SessionConfig, own: Partial<SessionConfig>): SessionConfig {
-  const config: SessionConfig = Object.create(base) as SessionConfig;
-  Object.defineProperty(config, 'shared', { value: base, enumerable: true });
-  for (const [key, value] of Object.entries(own))
-    if (value !== undefined) Object.defineProperty(config, key, { value, enumerable: true });
-  return config;
+function specialise(base: SessionConfig, own: SessionSpecifics): SessionConfig {
+  // Plain assignments in one order: each config then shares one hidden class (what
+  // Object.defineProperty per field did not give, and it cost a first handshake ~20 µs, bench/cold.ts).
+  const config = Object.create(base) as { -readonly [K in keyof SessionSpecifics]: SessionSpecifics[K] };
+  config.shared = base;
+  if (own.searchTargets !== undefined) config.searchTargets = own.searchTargets;
+  if (own.focusedSearch !== undefined) config.focusedSearch = own.focusedSearch;
+  if (own.uid !== undefined) config.uid = own.uid;
+  if (own.pinnedIp !== undefined) config.pinnedIp = own.pinnedIp;
+  return config as SessionConfig;
 }
 
-function safePort(socket: dgram.Socket | undefined): number | undefined {
+function safePort(socket: UdpSocket | undefined): number | undefined {
   try {
     return socket?.address().port;
   } catch {

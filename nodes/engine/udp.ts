@@ -45,7 +45,7 @@ export function bindUdp(
 }
 
 /** Closes a socket and resolves once it emitted `close`; closing a closed socket resolves at once. */
-export function closeUdp(socket: dgram.Socket): Promise<void> {
+export function closeUdp(socket: { close(callback: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => {
     try {
       socket.close(() => resolve());
