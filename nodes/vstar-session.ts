@@ -80,7 +80,7 @@ function run(node: Node, config: SessionNodeConfig, membership: Membership, link
     view.setSoon(good(`connected ${Math.round(connected.handshakeMs)} ms`));
   };
 
-  // Shown after the attempt's first search has gone out (the link tells before it sends).
+  // Shown once the event is over: the link tells after the attempt's first search has gone out.
   const onConnecting = guarded(node, 'connecting', ({ attempt }: LinkEvents['connecting'][0]) => {
     const verb = lostBefore ? 'reconnecting' : 'connecting';
     view.setSoon(busy(attempt > 1 ? `${verb} (attempt ${attempt})` : verb));

@@ -521,6 +521,8 @@ export class CameraLink extends EventSource<LinkEvents> implements SessionOutput
     this.session.startInto(this, this.host.now());
     this.syncRoute();
     this.host.schedule(this, this.nextWakeMs());
+    // A session that failed at once (a handshake timeout of 0) has said so already.
+    if (this.session?.state !== 'searching') return;
     this.setState('connecting');
     this.emit('connecting', { attempt: this.attempt });
   }

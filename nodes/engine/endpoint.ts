@@ -190,6 +190,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   /** Links whose attempt waits for a handshake to end, in the order they asked. */
   private readonly waitingForHandshake = new Set<CameraLink>();
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Set while a freed place waits for the next turn to admit a waiting link (`handshakeEnded`). */
+  private admitSoon: NodeJS.Immediate | undefined;
   private readonly lastWarning = new Map<string, number>();
   private readonly linkHost: LinkHost;
   /** The sockets' message handlers, one function each whether the socket is bound or lent (rehearsal.ts). */
@@ -221,7 +223,12 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
    */
   constructor(options: Partial<EndpointOptions> = {}, lent?: LentSockets) {
     super();
-    this.options = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
+    const merged = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
+    // At least one handshake at a time: with none, every link would wait for a place forever.
+    const maxHandshakes = Number.isFinite(merged.maxHandshakes)
+      ? Math.max(1, Math.floor(merged.maxHandshakes))
+      : DEFAULT_ENDPOINT_OPTIONS.maxHandshakes;
+    this.options = { ...merged, maxHandshakes };
     const candidates = this.options.passphrases.map(deriveKey);
     this.encryption = { mode: 'auto', candidates };
     this.searchForms = [null, ...candidates];
@@ -431,6 +438,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     if (this.stateValue === 'closed') return;
     await this.opening?.catch(() => undefined);
     this.scan_?.finish();
+    // Nobody waits for a handshake any more: halting a link frees its place, which must not start
+    // the next waiting link on the way down.
+    this.waitingForHandshake.clear();
     for (const link of this.links.values()) link.halt();
     this.links.clear();
     this.byPeer.clear();
@@ -443,6 +453,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.waitingForHandshake.clear();
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
+    if (this.admitSoon) clearImmediate(this.admitSoon);
+    this.admitSoon = undefined;
     this.scheduler.close();
     if (this.bindTimer) clearTimeout(this.bindTimer);
     this.bindTimer = undefined;
@@ -676,9 +688,10 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
-   * Without a callback: dgram then neither reports the outcome nor queues a tick for it. Such a
-   * send is not waited for on close (only CLOSEs need that), and its failure is not counted: the
-   * same fault fails the session's own sends (probes, searches, DRWs), which are.
+   * Without a callback: dgram then queues no tick to report the outcome. Such a send is not waited
+   * for on close (only CLOSEs need that) and its failure is not counted in `sendErrors` (dgram
+   * reports it as a socket error, if at all): the same fault fails the session's own sends
+   * (probes, searches, DRWs), which are counted.
    */
   private acknowledgePppp(data: Buffer, to: Address): void {
     const socket = this.ppppSocket;
@@ -805,14 +818,28 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private mayHandshake(link: CameraLink): boolean {
     if (this.stateValue !== 'ready') return false;
     this.expireHandshakes();
-    if (this.handshakes.size < this.options.maxHandshakes) return true;
+    if (this.handshakes.size < this.options.maxHandshakes) {
+      // Started by another way (connect(), a place freed by time) while it waited: its turn is now.
+      this.waitingForHandshake.delete(link);
+      return true;
+    }
     this.waitingForHandshake.add(link);
     this.armHandshakeTimer();
     return false;
   }
 
+  /**
+   * A place freed: the next waiting link starts on the next turn of the event loop, not in the
+   * middle of whatever freed it. When a redeploy closes a thousand nodes in one go, each release
+   * frees a place; admitted at once, the waiting links of nodes about to close would each send a
+   * search first. A turn later, those links have been dropped (and left the queue).
+   */
   private handshakeEnded(link: CameraLink): void {
-    if (this.handshakes.delete(link) && this.waitingForHandshake.size > 0) this.admitWaiting();
+    if (!this.handshakes.delete(link) || this.waitingForHandshake.size === 0 || this.admitSoon) return;
+    this.admitSoon = setImmediate(() => {
+      this.admitSoon = undefined;
+      if (this.stateValue === 'ready') this.admitWaiting();
+    });
   }
 
   private admitWaiting(): void {

@@ -83,7 +83,8 @@ export class EventSource<Events extends { [K in keyof Events]: unknown[] }> {
       if (slots[i] !== event) continue;
       const listener = slots[i + 1];
       if (typeof listener !== 'function') continue;
-      if (slots[i + 2] === true) this.dropOnce(event, listener);
+      // A once listener an emit from inside an earlier listener already called is not called again.
+      if (slots[i + 2] === true && !this.dropOnce(event, listener)) continue;
       called = true;
       (listener as (...args: Events[K]) => void)(...args);
     }
@@ -96,15 +97,17 @@ export class EventSource<Events extends { [K in keyof Events]: unknown[] }> {
     return this;
   }
 
-  private dropOnce(event: PropertyKey, listener: unknown): void {
+  /** Removes a once registration; false when it is gone already (called, or removed). */
+  private dropOnce(event: PropertyKey, listener: unknown): boolean {
     const slots = this.listenerSlots;
-    if (!slots) return;
+    if (!slots) return false;
     for (let i = 0; i < slots.length; i += SLOT) {
       if (slots[i] === event && slots[i + 1] === listener && slots[i + 2] === true) {
         this.setSlots([...slots.slice(0, i), ...slots.slice(i + SLOT)]);
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   private setSlots(slots: readonly unknown[]): void {

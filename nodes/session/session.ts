@@ -150,7 +150,7 @@ export interface SessionOutput {
   send(data: Buffer, to: Address): void;
   /**
    * An acknowledgement (ALIVE_ACK, DRW_ACK) to send to `to`: its loss is absorbed by the protocol
-   * (the peer sends again and gets another), so the output need not learn how the send went. One
+   * (the peer sends again and gets another), so the output need not wait to learn how it went. One
    * ALIVE_ACK per session-second is most of what an endpoint with many idle sessions sends, and a
    * send that reports back costs dgram a callback on the next tick (issue 12).
    */

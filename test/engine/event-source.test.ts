@@ -107,4 +107,19 @@ describe('EventSource (the camera link events, lighter than EventEmitter)', () =
     });
     assert.throws(() => source.fire('ping', 1), /boom/);
   });
+  test('a once listener is called once even when an earlier listener emits the same event again', () => {
+    const source = new Source();
+    let calls = 0;
+    let nested = false;
+    source.on('ping', () => {
+      if (nested) return;
+      nested = true;
+      source.fire('ping', 2);
+    });
+    source.once('ping', () => {
+      calls++;
+    });
+    source.fire('ping', 1);
+    assert.equal(calls, 1);
+  });
 });

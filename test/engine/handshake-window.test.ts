@@ -109,4 +109,34 @@ describe('handshakes in flight at once (maxHandshakes)', () => {
       await emu.close();
     }
   });
+  test('closing the endpoint, or letting go of every session in one go, starts none of those still waiting', async (t) => {
+    const emu = await CameraEmulator.start({ cameras: 1, firstAddress: '127.0.21.151', dhPort: 0, searchPort: 0 });
+    t.after(() => emu.close());
+    for (const how of ['close', 'release'] as const) {
+      const endpoint = endpointFor(emu, { maxHandshakes: 1 });
+      try {
+        await endpoint.ready();
+        // Nobody answers at 127.0.22.x: the first holds the only place, the others wait behind it.
+        const links = ['127.0.22.11', '127.0.22.12', '127.0.22.13'].map((ip) => {
+          const link = endpoint.link({ kind: 'ip', ip }, { reconnect: false });
+          assert.ok(link);
+          link.connect();
+          return link;
+        });
+        assert.deepEqual(
+          links.map((link) => link.state),
+          ['connecting', 'waiting', 'waiting'],
+        );
+        let started = 0;
+        for (const link of links) link.on('connecting', () => started++);
+        if (how === 'close') await endpoint.close();
+        else for (const link of links) endpoint.release(link);
+        // The turn after: a place freed by the first link is given out then, if anyone still waits.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        assert.equal(started, 0, `${how}: no waiting session started on the way down`);
+      } finally {
+        await endpoint.close();
+      }
+    }
+  });
 });
