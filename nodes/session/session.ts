@@ -329,6 +329,11 @@ export class Session {
     return this.peerValue;
   }
 
+  /**
+   * The DID punched while the handshake runs; once connected, the connected camera's, read back
+   * from the formatted string the session keeps (upper case, undefined for a DID whose parts are
+   * not letters and digits as real ones are); undefined after a failed handshake.
+   */
   get did(): Did | undefined {
     if (this.handshake) return this.handshake.did;
     return this.didText === undefined ? undefined : parseDid(this.didText);
