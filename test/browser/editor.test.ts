@@ -335,7 +335,7 @@ async function buildFlowInEditor(page: Page, rig: Rig): Promise<void> {
   ]);
 
   // Drag a session node onto the workspace and open it.
-  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  const chart = await workspaceBox(page);
   assert.ok(chart, 'the workspace is visible');
   const session = await dropFromPalette(page, 'vstar-session', { x: chart.x + 250, y: chart.y + 150 });
   await workspaceNode(page, session).locator('.red-ui-flow-node').dblclick();
@@ -439,7 +439,7 @@ async function importExample(page: Page, name: string): Promise<void> {
   await page.locator('#red-ui-clipboard-dialog-ok').click();
   await page.locator('#red-ui-clipboard-dialog-ok').waitFor({ state: 'hidden' });
   // The imported nodes follow the mouse until a click drops them.
-  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  const chart = await workspaceBox(page);
   assert.ok(chart, 'the workspace is visible');
   await page.mouse.click(chart.x + 300, chart.y + 200);
 }
@@ -472,7 +472,7 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   // The filter stays: the heartbeat node dragged next is among what it shows.
 
   // A heartbeat node: its dialog adds a network, whose dialog names the ports, then scans.
-  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  const chart = await workspaceBox(page);
   assert.ok(chart, 'the workspace is visible');
   const heartbeat = await dropFromPalette(page, 'vstar-heartbeat', { x: chart.x + 250, y: chart.y + 150 });
   await workspaceNode(page, heartbeat).locator('.red-ui-flow-node').dblclick();
@@ -540,6 +540,16 @@ async function searchScanAndImport(page: Page, rig: Rig): Promise<void> {
   assert.equal(new Set(allNetworks).size, allNetworks.length, `networks: ${allNetworks.join(', ')}`);
 }
 
+/**
+ * The workspace's box once the editor has laid it out: the palette can be ready a moment before
+ * the workspace is visible, and a box read then is null (seen once under load).
+ */
+async function workspaceBox(page: Page): Promise<{ x: number; y: number; width: number; height: number } | null> {
+  const chart = page.locator('#red-ui-workspace-chart');
+  await chart.waitFor({ state: 'visible' });
+  return chart.boundingBox();
+}
+
 /** Drops `type` at (x, y), wires `from`'s output to it when given; returns its id. */
 async function dropAndWire(page: Page, type: string, at: { x: number; y: number }, from?: string): Promise<string> {
   const id = await dropFromPalette(page, type, at);
@@ -563,7 +573,7 @@ async function dropAndWire(page: Page, type: string, at: { x: number; y: number 
 async function commandWithCredentials(page: Page, rig: Rig): Promise<void> {
   const { port, emulator, userDir } = rig;
   await page.locator('.red-ui-palette-node[data-palette-type="vstar-command"]').waitFor();
-  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  const chart = await workspaceBox(page);
   assert.ok(chart, 'the workspace is visible');
   const inject = await dropFromPalette(page, 'inject', { x: chart.x + 150, y: chart.y + 150 });
   const command = await dropAndWire(page, 'vstar-command', { x: chart.x + 400, y: chart.y + 150 }, inject);
