@@ -6,6 +6,7 @@ import { DEFAULT_CREDENTIALS } from '../nodes/adapter/camera-source';
 import { EmulatorProcess } from './lib/emulator-process';
 import { type BenchOptions, type BenchResult, type Row, fmt, ms, percent, ratio, size, verdict } from './lib/report';
 import { cpuMicros, now, percentile, sleep } from './lib/util';
+import { loopbackNetwork } from './lib/flow-nodes';
 
 /** The parts of node-red-node-test-helper (untyped) this benchmark uses. */
 interface TestHelper {
@@ -124,19 +125,7 @@ export async function motion(options: BenchOptions): Promise<BenchResult> {
   );
   const flow = (intervalS: number): object[] => [
     { id: 'tab', type: 'tab', label: 'bench' },
-    {
-      id: 'net',
-      type: 'vstar-network',
-      name: 'loopback',
-      bind: '0.0.0.0',
-      targets: '127.255.255.255',
-      dhPort,
-      searchPort,
-      localDhPort: 0,
-      localPort: 0,
-      timeout: 10,
-      passphrases: '',
-    },
+    loopbackNetwork(dhPort, searchPort),
     ...emulator.cameras.flatMap((camera) => [
       { id: `cam${camera.index}`, type: 'vstar-camera', name: '', network: 'net', camera: camera.ip },
       {

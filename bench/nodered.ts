@@ -3,6 +3,7 @@ import { EmulatorProcess } from './lib/emulator-process';
 import { NodeRedRuntime } from './lib/node-red-runtime';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
 import { bindSocket, closeSocket, now, once, percentile } from './lib/util';
+import { loopbackNetwork } from './lib/flow-nodes';
 
 /**
  * 1b. Handshake through Node-RED: a vstar-network + vstar-session flow deployed into a Node-RED
@@ -33,19 +34,7 @@ export async function nodered(options: BenchOptions): Promise<BenchResult> {
   const { dhPort, searchPort, echoAddress, echoPort } = emulator.ready;
   const flow = [
     { id: 'tab', type: 'tab', label: 'bench' },
-    {
-      id: 'net',
-      type: 'vstar-network',
-      name: 'loopback',
-      bind: '0.0.0.0',
-      targets: '127.255.255.255',
-      dhPort,
-      searchPort,
-      localDhPort: 0,
-      localPort: 0,
-      timeout: 10,
-      passphrases: '',
-    },
+    loopbackNetwork(dhPort, searchPort),
     {
       id: 'sess',
       z: 'tab',

@@ -9,6 +9,7 @@ import { type Arrival, NodeRedRuntime } from './lib/node-red-runtime';
 import { WindowProfiler } from './lib/profiler';
 import { type BenchOptions, type BenchResult, type Row, ms, ratio, size, verdict } from './lib/report';
 import { collectGarbage, now, percentile } from './lib/util';
+import { loopbackNetwork } from './lib/flow-nodes';
 
 /** The flow's cameras must all be up within this; beyond it the run counts as failed. */
 const GUARD_MS = 120_000;
@@ -38,19 +39,7 @@ export async function startup(options: BenchOptions): Promise<BenchResult> {
 
     const flow: object[] = [
       { id: 'tab', type: 'tab', label: 'bench' },
-      {
-        id: 'net',
-        type: 'vstar-network',
-        name: 'loopback',
-        bind: '0.0.0.0',
-        targets: '127.255.255.255',
-        dhPort,
-        searchPort,
-        localDhPort: 0,
-        localPort: 0,
-        timeout: 10,
-        passphrases: '',
-      },
+      loopbackNetwork(dhPort, searchPort),
       ...emulator.cameras.map((camera, i) => ({
         id: `sess${i}`,
         z: 'tab',
